@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -30,10 +29,34 @@ int ip_parse(struct ip_addr *ret, const char *s)
 	return 0;
 }
 
+/*
+ * First 96 bits zero but not "::" or "::x": glibc's inet_ntop prints these as
+ * deprecated IPv4-compatible addresses ("::1:0" as "::0.1.0.0"). RFC 5952
+ * section 5 keeps mixed notation for IPv4-mapped addresses only, so these are
+ * formatted here, and the text does not depend on the libc.
+ */
+static bool ip_v4_compat(const struct ip_addr *a)
+{
+	static const uint8_t zero[12];
+
+	return a->family == AF_INET6 && memcmp(a->b, zero, sizeof(zero)) == 0 &&
+	       (a->b[12] | a->b[13]) != 0;
+}
+
 const char *ip_format(const struct ip_addr *a, char *buf, size_t size)
 {
+	int n;
+
 	if (size == 0)
 		return buf;
+	if (ip_v4_compat(a)) {
+		n = snprintf(buf, size, "::%x:%x",
+			     (unsigned)(a->b[12] << 8 | a->b[13]),
+			     (unsigned)(a->b[14] << 8 | a->b[15]));
+		if (n < 0 || (size_t)n >= size)
+			snprintf(buf, size, "?");
+		return buf;
+	}
 	if ((a->family != AF_INET && a->family != AF_INET6) ||
 	    !inet_ntop(a->family, a->b, buf, (socklen_t)size))
 		snprintf(buf, size, "?");
@@ -129,11 +152,10 @@ static void ip_mask(struct ip_addr *a, unsigned prefix, bool ones)
 int cidr_parse(struct cidr *ret, const char *s)
 {
 	char addr[IP_STRLEN];
-	const char *slash;
+	const char *slash, *d;
 	struct cidr c;
 	size_t alen;
-	char *end;
-	long prefix;
+	unsigned prefix = 0;
 	int host_bits;
 
 	if (!s || !(slash = strchr(s, '/')))
@@ -145,12 +167,20 @@ int cidr_parse(struct cidr *ret, const char *s)
 	addr[alen] = '\0';
 	if (ip_parse(&c.net, addr) < 0)
 		return -EINVAL;
-	/* Digits only: no sign, no space, no empty prefix. */
-	if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
+	/*
+	 * 1 to 3 decimal digits, nothing else: no sign, no space, no empty
+	 * prefix, and no leading zero ("/08", "/024"), which inet_pton refuses
+	 * in the octets too, so each prefix has exactly one spelling.
+	 */
+	d = slash + 1;
+	if (d[0] < '0' || d[0] > '9' || (d[0] == '0' && d[1] != '\0'))
 		return -EINVAL;
-	errno = 0;
-	prefix = strtol(slash + 1, &end, 10);
-	if (errno || *end || prefix < 0 || prefix > (long)ip_bits(&c.net))
+	for (size_t i = 0; d[i]; i++) {
+		if (i == 3 || d[i] < '0' || d[i] > '9')
+			return -EINVAL;
+		prefix = prefix * 10 + (unsigned)(d[i] - '0');
+	}
+	if (prefix > ip_bits(&c.net))
 		return -EINVAL;
 	c.prefix = (uint8_t)prefix;
 
@@ -241,7 +271,11 @@ int mac_parse(struct mac_addr *ret, const char *s)
 	if (!s)
 		return -EINVAL;
 	len = strlen(s);
-	if (len == 12) {			/* 525400abcdef */
+	/*
+	 * The form is told by its separators, not by the length alone:
+	 * "0:1:2:3:4:55" is twelve characters long too.
+	 */
+	if (len == 12 && !strpbrk(s, ":-")) {		/* 525400abcdef */
 		if (parse_hex_run(s, 12, m.b) < 0)
 			return -EINVAL;
 	} else if (len == 14 && s[4] == '.' && s[9] == '.') {	/* 5254.00ab.cdef */

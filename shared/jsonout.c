@@ -8,7 +8,11 @@ int jsonout_print(FILE *f, const json_t *v)
 	if (json_dumpf(v, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 				     JSON_ENCODE_ANY) < 0)
 		return -EIO;
-	if (fputc('\n', f) == EOF)
+	/*
+	 * Flush so that a write error (a full disk, say) is reported
+	 * here rather than lost in the stdio buffer.
+	 */
+	if (fputc('\n', f) == EOF || fflush(f) == EOF)
 		return -EIO;
 	return 0;
 }

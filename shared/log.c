@@ -4,6 +4,7 @@
  */
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,8 @@ bool log_enabled(enum log_level level)
 
 int log_level_parse(const char *s, enum log_level *ret_level)
 {
+	if (!s)
+		return -EINVAL;
 	for (int i = 0; i < LL_MAX; i++) {
 		if (strcasecmp(s, level_names[i]) == 0) {
 			*ret_level = (enum log_level)i;
@@ -65,7 +68,7 @@ int log_level_parse(const char *s, enum log_level *ret_level)
 		*ret_level = LL_WARN;
 		return 0;
 	}
-	return -1;
+	return -EINVAL;
 }
 
 const char *log_level_name(enum log_level level)

@@ -9,7 +9,14 @@
 
 void wire_rd_init(struct wire_rd *r, const void *p, size_t len)
 {
-	r->p = p;
+	/*
+	 * A NULL buffer reads as an empty one. Point at a real (empty) object
+	 * so that a zero-length slice or sub-reader of it is a valid pointer
+	 * and not NULL, which wire_rd_ptr() reserves for the error.
+	 */
+	static const uint8_t empty[1];
+
+	r->p = p ? p : empty;
 	r->len = p ? len : 0;
 	r->off = 0;
 	r->err = 0;
