@@ -1,0 +1,269 @@
+/*
+ * libracknet-ipam: the one source of truth every racknet daemon and the CLI
+ * share. Fabrics, VLANs, subnets, ranges, hosts, addresses and leases,
+ * domains and records, observed DHCP servers, settings, the change feed, and
+ * address allocation for dhcpd.
+ *
+ * The store is SQLite (WAL, foreign keys, busy timeout; writes in BEGIN
+ * IMMEDIATE transactions) behind this interface only: nothing outside ipam/
+ * sees a sqlite3 handle, so another backend can be added here.
+ *
+ * Conventions: actions return 0 or a negative errno and, on failure, leave a
+ * sentence naming the problem (and both objects of a conflict) in
+ * ipam_error(). The library never logs. List and show calls return jansson
+ * values owned by the caller; their shape is documented in docs/IPAM.md.
+ *
+ *   -EINVAL    a value breaks a rule (outside its subnet, bad record data)
+ *   -EEXIST    a conflict with an existing object (overlap, duplicate)
+ *   -ENOENT    a named object does not exist
+ *   -ENOTEMPTY an object still has children (retry with force)
+ *   -ENOSPC    pool exhausted
+ *   -EBUSY     another writer held the database past the busy timeout
+ *   -EPROTO    the database schema is newer, older or not racknet's
+ *   -EIO       the database failed (I/O error, corruption, disk full)
+ */
+#ifndef RACKNET_IPAM_H
+#define RACKNET_IPAM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define IPAM_DEFAULT_PATH "/var/lib/racknet/ipam.db"
+#define IPAM_ERRLEN 512
+
+struct ipam;
+
+enum {
+	IPAM_OPEN_CREATE = 1 << 0,	/* create the file if missing */
+	IPAM_OPEN_MIGRATE = 1 << 1,	/* bring an older schema up to date */
+};
+
+/*
+ * Open the database at path. Without IPAM_OPEN_MIGRATE an older schema is
+ * refused (-EPROTO) and the message says to run `racknet init`; a newer
+ * schema is always refused. On failure *ret_db is untouched and err holds
+ * the reason.
+ */
+int ipam_open(const char *path, unsigned flags, struct ipam **ret_db,
+	      char *err, size_t errsize);
+void ipam_close(struct ipam *db);
+const char *ipam_error(const struct ipam *db);
+int ipam_schema_version(struct ipam *db);
+int ipam_schema_latest(void);
+/* Bring a database at some version up to `target` (tests use this). */
+int ipam_migrate_to(struct ipam *db, int target);
+/* Rebuild derived data (the free-address index) from the tables. */
+int ipam_repair(struct ipam *db);
+
+/*
+ * Group several writes into one transaction (dhcpd's group commit). Calls
+ * nest; each write inside is its own savepoint, so a failed write undoes
+ * only itself. Without an explicit transaction every write commits alone.
+ */
+int ipam_tx_begin(struct ipam *db);
+int ipam_tx_commit(struct ipam *db);
+void ipam_tx_rollback(struct ipam *db);
+
+/* Fabrics and VLANs. A VLAN is named "FABRIC/VID" on the command line. */
+int ipam_fabric_add(struct ipam *db, const char *name);
+int ipam_fabric_rename(struct ipam *db, const char *name, const char *newname);
+/* With force, children go too and *ret_removed says what (may be NULL). */
+int ipam_fabric_rm(struct ipam *db, const char *name, bool force,
+		   json_t **ret_removed);
+json_t *ipam_fabric_list(struct ipam *db);
+
+struct ipam_vlan_opts {
+	const char *name;	/* NULL: unchanged / none */
+	int mtu;		/* 0: unchanged / 1500 */
+	int dhcp;		/* -1: unchanged / on; 0 off; 1 on */
+	const char *relay_from;	/* "FABRIC/VID", "" clears, NULL unchanged */
+};
+int ipam_vlan_add(struct ipam *db, const char *fabric, int vid,
+		  const struct ipam_vlan_opts *o);
+int ipam_vlan_set(struct ipam *db, const char *fabric, int vid,
+		  const struct ipam_vlan_opts *o);
+int ipam_vlan_rm(struct ipam *db, const char *fabric, int vid, bool force,
+		 json_t **ret_removed);
+json_t *ipam_vlan_list(struct ipam *db, const char *fabric);
+json_t *ipam_vlan_show(struct ipam *db, const char *fabric, int vid);
+
+/* Subnets. Lists hold comma-separated addresses, already validated. */
+struct ipam_subnet_opts {
+	const char *fabric;	/* with vid: the VLAN (required on add) */
+	int vid;
+	const char *gateway;	/* "" clears */
+	const char *dns;	/* IP[,IP...]; "" clears */
+	const char *ntp;	/* IP[,IP...]; "" clears */
+	const char *domain;	/* created if missing; "" clears */
+	int64_t lease_time;	/* 0: unchanged / default */
+	int managed;		/* -1: unchanged / on */
+};
+int ipam_subnet_add(struct ipam *db, const char *cidr,
+		    const struct ipam_subnet_opts *o);
+int ipam_subnet_set(struct ipam *db, const char *cidr,
+		    const struct ipam_subnet_opts *o);
+int ipam_subnet_rm(struct ipam *db, const char *cidr, bool force,
+		   json_t **ret_removed);
+json_t *ipam_subnet_list(struct ipam *db);
+/* One subnet with its ranges and utilisation (pool size, leased, ...). */
+json_t *ipam_subnet_show(struct ipam *db, const char *cidr, int64_t now);
+/* The subnet containing ip: its id, or -ENOENT. */
+int ipam_subnet_find(struct ipam *db, const struct ip_addr *ip,
+		     int64_t *ret_id);
+
+/* Ranges: type is "dynamic" (the DHCP pool) or "reserved". */
+int ipam_range_add(struct ipam *db, const char *cidr, const char *start,
+		   const char *end, const char *type, const char *comment);
+int ipam_range_rm(struct ipam *db, const char *cidr, const char *start);
+json_t *ipam_range_list(struct ipam *db, const char *cidr);
+
+/* Hosts: a name, MACs, and optionally one static address per subnet. */
+struct ipam_host_opts {
+	const char *const *macs;	/* add these MACs */
+	size_t nmacs;
+	const char *const *rm_macs;	/* set only: remove these */
+	size_t nrm_macs;
+	const char *ip;			/* static address; "" clears all */
+	const char *domain;		/* created if missing; "" clears */
+	const char *arch;
+	const char *boot;
+};
+int ipam_host_add(struct ipam *db, const char *hostname,
+		  const struct ipam_host_opts *o);
+int ipam_host_set(struct ipam *db, const char *hostname,
+		  const struct ipam_host_opts *o);
+int ipam_host_rm(struct ipam *db, const char *hostname);
+json_t *ipam_host_list(struct ipam *db);
+json_t *ipam_host_show(struct ipam *db, const char *hostname);
+
+/* Addresses of every state; reserve makes "reserved", or "sticky" (a DHCP
+ * reservation) when a MAC is given. */
+struct ipam_reserve_opts {
+	const char *mac;
+	const char *hostname;
+	const char *comment;
+};
+int ipam_address_reserve(struct ipam *db, const char *ip,
+			 const struct ipam_reserve_opts *o);
+int ipam_address_release(struct ipam *db, const char *ip);
+json_t *ipam_address_list(struct ipam *db, const char *cidr,
+			  const char *state);
+
+/* Leases and allocation (dhcpd). */
+struct ipam_client {
+	struct mac_addr mac;
+	const uint8_t *client_id;	/* option 61, or NULL */
+	size_t client_id_len;
+	const char *hostname;		/* sanitised label, or NULL */
+};
+
+enum ipam_addr_state {
+	IPAM_STATIC,
+	IPAM_STICKY,
+	IPAM_LEASE,
+	IPAM_RESERVED,
+	IPAM_DISCOVERED,
+	IPAM_STATE_MAX
+};
+const char *ipam_state_name(enum ipam_addr_state s);
+
+struct ipam_lease {
+	struct ip_addr ip;
+	int64_t subnet_id;
+	enum ipam_addr_state state;	/* IPAM_STATIC, IPAM_STICKY or IPAM_LEASE */
+	int64_t expiry;			/* 0 for static and sticky */
+};
+
+/*
+ * The address for this client on this subnet, recorded as a lease until
+ * now + lease_secs: its static (or sticky) address, else its own lease,
+ * else `requested` if free and in a dynamic range, else the lowest never-used
+ * address of a dynamic range, else the least recently expired lease. Never
+ * the network, broadcast or gateway address, a reserved range, a static or
+ * another client's address. -ENOSPC "pool exhausted on CIDR" when none is
+ * left. Costs a few index lookups whatever the pool's fill.
+ */
+int ipam_lease_alloc(struct ipam *db, int64_t subnet_id,
+		     const struct ipam_client *c, const struct ip_addr *requested,
+		     uint32_t lease_secs, int64_t now, struct ipam_lease *ret);
+/* Expire the client's lease on ip now; the address goes back to the pool
+ * but stays remembered for the client. -ENOENT if it is not theirs. */
+int ipam_lease_release(struct ipam *db, int64_t subnet_id,
+		       const struct ipam_client *c, const struct ip_addr *ip,
+		       int64_t now);
+/* Active leases (all, with expired ones, if all is true). */
+json_t *ipam_lease_list(struct ipam *db, const char *cidr, bool all,
+			int64_t now);
+/* A lease by IP or MAC. */
+json_t *ipam_lease_show(struct ipam *db, const char *ip_or_mac, int64_t now);
+
+/* Rack interfaces: which VLAN each is on. */
+int ipam_interface_set(struct ipam *db, const char *ifname, const char *fabric,
+		       int vid, const char *source);
+int ipam_interface_rm(struct ipam *db, const char *ifname);
+json_t *ipam_interface_list(struct ipam *db);
+
+/* Domains and DNS records. */
+int ipam_domain_add(struct ipam *db, const char *name, int64_t ttl);
+int ipam_domain_set(struct ipam *db, const char *name, int64_t ttl);
+int ipam_domain_rm(struct ipam *db, const char *name, bool force,
+		   json_t **ret_removed);
+json_t *ipam_domain_list(struct ipam *db);
+int ipam_record_add(struct ipam *db, const char *fqdn, const char *type,
+		    const char *data, int64_t ttl);
+/* data NULL removes every record of that name and type. */
+int ipam_record_rm(struct ipam *db, const char *fqdn, const char *type,
+		   const char *data);
+json_t *ipam_record_list(struct ipam *db, const char *domain);
+
+/* DHCP servers seen on the network that are not ours. */
+struct ipam_dhcp_seen {
+	struct ip_addr server_id;
+	struct ip_addr src_ip;
+	struct mac_addr mac;
+	const char *ifname;
+	int64_t vlan_id;		/* 0 if unknown */
+	struct ip_addr offered;		/* family 0 if none */
+};
+int ipam_dhcp_server_observe(struct ipam *db, const struct ipam_dhcp_seen *s,
+			     int64_t now);
+int ipam_dhcp_server_rm(struct ipam *db, const char *server_id);
+json_t *ipam_dhcp_server_list(struct ipam *db);
+
+/* Settings: a fixed schema of keys, each with a type and a default. */
+int ipam_setting_set(struct ipam *db, const char *key, const char *value);
+int ipam_setting_unset(struct ipam *db, const char *key);
+/* The value (or the default) copied into buf. */
+int ipam_setting_get(struct ipam *db, const char *key, char *buf, size_t size);
+json_t *ipam_setting_list(struct ipam *db);
+
+/*
+ * The change feed. Every write to a model table appends (generation, table,
+ * op, row id, key) in the same transaction. Readers remember the generation
+ * they have seen and ask for what came after it; -ESTALE means the feed was
+ * pruned past that point and the reader must reload everything.
+ */
+struct ipam_change {
+	int64_t gen;
+	const char *table;	/* "address", "subnet", ... */
+	const char *op;		/* "insert", "update", "delete" */
+	int64_t row_id;
+	char key[256];		/* IP, name or key of the row, as text */
+};
+typedef int (*ipam_feed_fn)(void *ctx, const struct ipam_change *c);
+int64_t ipam_feed_generation(struct ipam *db);
+/* Calls fn for each change after gen, oldest first, at most limit of them;
+ * *ret_gen is the last generation delivered. fn may stop the walk by
+ * returning non-zero, which is returned. */
+int ipam_feed_since(struct ipam *db, int64_t gen, size_t limit,
+		    ipam_feed_fn fn, void *ctx, int64_t *ret_gen);
+/* Keep only the newest keep entries. */
+int ipam_feed_prune(struct ipam *db, int64_t keep);
+/* Cheap poll: true if another connection committed since the last call. */
+bool ipam_feed_poll(struct ipam *db);
+
+#endif

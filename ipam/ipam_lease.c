@@ -1,0 +1,380 @@
+/*
+ * Leases: the allocation policy dhcpd calls for every DISCOVER and REQUEST,
+ * releases, lease listings and a subnet's utilisation. The order of choice is
+ * the one RFC 2131 4.3.1 suggests: the client's fixed address, its current
+ * (or previous) address, the address it asked for, then a fresh one.
+ */
+#include "ipam_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Bind the client's key: client-id when it sent one, else its MAC. */
+static void bind_client(sqlite3_stmt *st, int idx, const struct ipam_client *c)
+{
+	char mac[MAC_STRLEN];
+
+	if (c->client_id && c->client_id_len)
+		sqlite3_bind_blob(st, idx, c->client_id, (int)c->client_id_len,
+				  SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_text(st, idx + 1,
+				  mac_format(&c->mac, mac, sizeof(mac)), -1,
+				  SQLITE_TRANSIENT);
+}
+
+static const char sql_fixed[] =
+	"SELECT ip, state FROM address WHERE subnet_id = ?1 AND mac = ?2 "
+	"AND state IN ('static', 'sticky') ORDER BY state LIMIT 1";
+/* ?2 client-id, or ?3 MAC of a client that sent none. */
+static const char sql_own[] =
+	"SELECT id, ip FROM address WHERE subnet_id = ?1 AND state = 'lease' "
+	"AND ((?2 IS NOT NULL AND client_id = ?2) OR "
+	"     (?2 IS NULL AND client_id IS NULL AND mac = ?3)) LIMIT 1";
+static const char sql_lease_ins[] =
+	"INSERT INTO address (subnet_id, ip, state, mac, client_id, hostname, "
+	"expiry, updated) VALUES (?1, ?2, 'lease', ?3, ?4, ?5, ?6, ?7)";
+/* Renewal keeps a hostname the client no longer sends; a takeover does not. */
+static const char sql_lease_upd[] =
+	"UPDATE address SET mac = ?3, client_id = ?4, "
+	"hostname = CASE WHEN ?8 THEN ?5 ELSE coalesce(?5, hostname) END, "
+	"expiry = ?6, updated = ?7 WHERE id = ?1";
+static const char sql_next_free[] =
+	"SELECT lo FROM pool_free WHERE subnet_id = ?1 ORDER BY lo LIMIT 1";
+static const char sql_oldest_expired[] =
+	"SELECT id, ip FROM address WHERE subnet_id = ?1 AND state = 'lease' "
+	"AND expiry <= ?2 ORDER BY expiry, id LIMIT 1";
+
+struct alloc {
+	struct ipam *db;
+	const struct ipam_subnet_info *s;
+	const struct ipam_client *c;
+	int64_t now, expiry;
+	struct ipam_lease *ret;
+};
+
+static void bind_lease(struct alloc *a, sqlite3_stmt *st)
+{
+	char mac[MAC_STRLEN];
+
+	sqlite3_bind_text(st, 3, mac_format(&a->c->mac, mac, sizeof(mac)), -1,
+			  SQLITE_TRANSIENT);
+	if (a->c->client_id && a->c->client_id_len)
+		sqlite3_bind_blob(st, 4, a->c->client_id,
+				  (int)a->c->client_id_len, SQLITE_TRANSIENT);
+	ipam_bind_text(st, 5, a->c->hostname);
+	sqlite3_bind_int64(st, 6, a->expiry);
+	sqlite3_bind_int64(st, 7, a->now);
+}
+
+static int lease_done(struct alloc *a, const struct ip_addr *ip)
+{
+	a->ret->ip = *ip;
+	a->ret->subnet_id = a->s->id;
+	a->ret->state = IPAM_LEASE;
+	a->ret->expiry = a->expiry;
+	return 1;
+}
+
+/* Give row id (a lease) to this client; takeover drops the old hostname. */
+static int lease_update(struct alloc *a, int64_t id, const struct ip_addr *ip,
+			bool takeover)
+{
+	sqlite3_stmt *st = ipam_stmt(a->db, sql_lease_upd);
+	int r;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	bind_lease(a, st);
+	sqlite3_bind_int(st, 8, takeover);
+	r = ipam_exec_stmt(a->db, st, "record lease");
+	return r < 0 ? r : lease_done(a, ip);
+}
+
+/* A never-used address: out of the free index, into a new lease row. */
+static int lease_insert(struct alloc *a, const struct ip_addr *ip)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = ipam_pool_take(a->db, a->s->id, ip);
+	if (r < 0)
+		return r;
+	st = ipam_stmt(a->db, sql_lease_ins);
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, a->s->id);
+	ipam_bind_ip(st, 2, ip);
+	bind_lease(a, st);
+	r = ipam_exec_stmt(a->db, st, "record lease");
+	return r < 0 ? r : lease_done(a, ip);
+}
+
+/* Step 1: a static or sticky address for this MAC. */
+static int try_fixed(struct alloc *a)
+{
+	sqlite3_stmt *st = ipam_stmt(a->db, sql_fixed);
+	char mac[MAC_STRLEN];
+	int found = 0;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, a->s->id);
+	sqlite3_bind_text(st, 2, mac_format(&a->c->mac, mac, sizeof(mac)), -1,
+			  SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    ipam_column_ip(st, 0, &a->ret->ip) == 0) {
+		const char *state = (const char *)sqlite3_column_text(st, 1);
+
+		a->ret->subnet_id = a->s->id;
+		a->ret->state = strcmp(state, "sticky") ? IPAM_STATIC : IPAM_STICKY;
+		a->ret->expiry = 0;
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+/* Step 2: the client's own lease, current or expired but not reused. */
+static int try_own(struct alloc *a)
+{
+	sqlite3_stmt *st = ipam_stmt(a->db, sql_own);
+	struct ip_addr ip;
+	int64_t id = 0;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, a->s->id);
+	bind_client(st, 2, a->c);
+	if (sqlite3_step(st) == SQLITE_ROW && ipam_column_ip(st, 1, &ip) == 0)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (id == 0)
+		return 0;
+	/* The operator may have shrunk the pool under it since. */
+	if (!ipam_dynamic_range_of(a->db, a->s->id, &ip) ||
+	    ipam_subnet_excluded(a->s, &ip)) {
+		int r = ipam_address_delete(a->db, id);
+
+		return r < 0 ? r : 0;
+	}
+	return lease_update(a, id, &ip, false);
+}
+
+/* Step 3: the address the client asked for, if it may have it. */
+static int try_requested(struct alloc *a, const struct ip_addr *ip)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0, expiry = 0;
+	const char *state = NULL;
+	int rc;
+
+	if (!ip || !cidr_contains(&a->s->cidr, ip) ||
+	    ipam_subnet_excluded(a->s, ip) ||
+	    !ipam_dynamic_range_of(a->db, a->s->id, ip))
+		return 0;
+	st = ipam_stmt(a->db, ipam_sql_addr_at);
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, a->s->id);
+	ipam_bind_ip(st, 2, ip);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		state = (const char *)sqlite3_column_text(st, 1);
+		expiry = sqlite3_column_int64(st, 2);
+		if (!state || strcmp(state, "lease") || expiry > a->now)
+			id = -1;		/* taken */
+	}
+	sqlite3_reset(st);
+	if (id < 0)
+		return 0;
+	if (id > 0)
+		return lease_update(a, id, ip, true);
+	return lease_insert(a, ip);
+}
+
+/* Step 4: the lowest never-used address. */
+static int try_fresh(struct alloc *a)
+{
+	sqlite3_stmt *st = ipam_stmt(a->db, sql_next_free);
+	struct ip_addr ip;
+	int found = 0;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, a->s->id);
+	if (sqlite3_step(st) == SQLITE_ROW && ipam_column_ip(st, 0, &ip) == 0)
+		found = 1;
+	sqlite3_reset(st);
+	return found ? lease_insert(a, &ip) : 0;
+}
+
+/* Step 5: the least recently expired lease of another client. Rows left
+ * outside the pool by a range change are dropped as they are met. */
+static int try_expired(struct alloc *a)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		sqlite3_stmt *st = ipam_stmt(a->db, sql_oldest_expired);
+		struct ip_addr ip;
+		int64_t id = 0;
+		int r;
+
+		if (!st)
+			return -EIO;
+		sqlite3_bind_int64(st, 1, a->s->id);
+		sqlite3_bind_int64(st, 2, a->now);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    ipam_column_ip(st, 1, &ip) == 0)
+			id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (id == 0)
+			return 0;
+		if (ipam_dynamic_range_of(a->db, a->s->id, &ip) &&
+		    !ipam_subnet_excluded(a->s, &ip))
+			return lease_update(a, id, &ip, true);
+		r = ipam_address_delete(a->db, id);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int alloc_locked(struct alloc *a, const struct ip_addr *requested)
+{
+	int r;
+
+	if ((r = try_fixed(a)) != 0 || (r = try_own(a)) != 0 ||
+	    (r = try_requested(a, requested)) != 0 || (r = try_fresh(a)) != 0)
+		return r;
+	return try_expired(a);
+}
+
+int ipam_lease_alloc(struct ipam *db, int64_t subnet_id,
+		     const struct ipam_client *c, const struct ip_addr *requested,
+		     uint32_t lease_secs, int64_t now, struct ipam_lease *ret)
+{
+	struct ipam_subnet_info s;
+	struct ipam_lease lease;
+	struct alloc a = {
+		.db = db, .s = &s, .c = c, .now = now,
+		.expiry = now + (int64_t)lease_secs, .ret = &lease,
+	};
+	int r;
+
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	r = ipam_subnet_info(db, subnet_id, &s);
+	if (r == 0)
+		r = alloc_locked(&a, requested);
+	if (r == -EEXIST) {
+		/* The free index disagreed with the address table (a hand
+		 * edit, say): rebuild it from the table and try once more. */
+		r = ipam_pool_rebuild(db, subnet_id);
+		if (r == 0)
+			r = alloc_locked(&a, requested);
+	}
+	if (r == 0)
+		r = ipam_fail(db, -ENOSPC, "pool exhausted on %s", s.text);
+	r = ipam_write_end(db, r < 0 ? r : 0);
+	if (r == 0)
+		*ret = lease;
+	return r;
+}
+
+int ipam_lease_release(struct ipam *db, int64_t subnet_id,
+		       const struct ipam_client *c, const struct ip_addr *ip,
+		       int64_t now)
+{
+	sqlite3_stmt *st;
+	struct ip_addr own;
+	int64_t id = 0;
+	char buf[IP_STRLEN];
+	int r;
+
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	st = ipam_stmt(db, sql_own);
+	if (!st)
+		return ipam_write_end(db, -EIO);
+	sqlite3_bind_int64(st, 1, subnet_id);
+	bind_client(st, 2, c);
+	if (sqlite3_step(st) == SQLITE_ROW && ipam_column_ip(st, 1, &own) == 0 &&
+	    ip_equal(&own, ip))
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (id == 0)
+		return ipam_write_end(db, ipam_fail(db, -ENOENT, "%s is not "
+				      "leased to this client",
+				      ip_format(ip, buf, sizeof(buf))));
+	/* Expire, do not forget: the client gets it back if it returns. */
+	st = ipam_stmt(db, "UPDATE address SET expiry = ?2, updated = ?2 "
+		       "WHERE id = ?1 AND expiry > ?2");
+	if (!st)
+		return ipam_write_end(db, -EIO);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return ipam_write_end(db, ipam_exec_stmt(db, st, "release lease"));
+}
+
+/* Leases joined with their subnet, for list and show. */
+#define LEASE_COLUMNS                                                       \
+	"SELECT a.ip AS ip, a.mac AS mac, a.hostname AS hostname, "        \
+	"s.cidr AS subnet, a.expiry AS expires, "                           \
+	"CASE WHEN a.expiry > ?1 THEN 'active' ELSE 'expired' END AS status, " \
+	"a.client_id AS client_id, a.updated AS updated "                  \
+	"FROM address a JOIN subnet s ON s.id = a.subnet_id "               \
+	"WHERE a.state = 'lease' "
+#define LEASE_TYPES "aaaata" "at"
+
+json_t *ipam_lease_list(struct ipam *db, const char *cidr, bool all,
+			int64_t now)
+{
+	static const char sql[] = LEASE_COLUMNS
+		"AND (?2 IS NULL OR s.cidr = ?2) AND (?3 OR a.expiry > ?1) "
+		"ORDER BY a.subnet_id, a.ip";
+	sqlite3_stmt *st;
+	int64_t sid;
+
+	if (cidr && ipam_subnet_id(db, cidr, &sid, NULL) < 0)
+		return NULL;
+	st = ipam_stmt(db, sql);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, now);
+	ipam_bind_text(st, 2, cidr);
+	sqlite3_bind_int(st, 3, all);
+	return ipam_rows_json(db, st, LEASE_TYPES);
+}
+
+json_t *ipam_lease_show(struct ipam *db, const char *key, int64_t now)
+{
+	static const char by_ip[] = LEASE_COLUMNS "AND a.ip = ?2";
+	static const char by_mac[] = LEASE_COLUMNS
+		"AND a.mac = ?2 ORDER BY a.expiry DESC";
+	struct ip_addr ip;
+	struct mac_addr mac;
+	char buf[MAC_STRLEN];
+	sqlite3_stmt *st;
+
+	if (ip_parse(&ip, key) == 0) {
+		st = ipam_stmt(db, by_ip);
+		if (st)
+			ipam_bind_ip(st, 2, &ip);
+	} else if (mac_parse(&mac, key) == 0) {
+		st = ipam_stmt(db, by_mac);
+		if (st)
+			ipam_bind_text(st, 2, mac_format(&mac, buf, sizeof(buf)));
+	} else {
+		ipam_fail(db, -EINVAL, "'%s' is neither an IP nor a MAC address",
+			  key);
+		return NULL;
+	}
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, now);
+	return ipam_row_json(db, st, LEASE_TYPES, "a lease for that address");
+}

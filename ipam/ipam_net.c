@@ -1,0 +1,421 @@
+/*
+ * The network half of the model: fabrics, VLANs, subnets and ranges. Every
+ * rule of the model is checked here before the write, so the error can name
+ * both objects of a conflict; the schema's constraints are the backstop.
+ */
+#include "ipam_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsname.h"
+
+int64_t ipam_count(struct ipam *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st = ipam_stmt(db, sql);
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	return ipam_query_int(db, st, 0);
+}
+
+/* Fabric names are tokens: they appear in "FABRIC/VID". */
+static bool token_valid(const char *s)
+{
+	return s && dns_label_valid(s, strlen(s), DNS_NAME_UNDERSCORE);
+}
+
+int ipam_fabric_id(struct ipam *db, const char *name, int64_t *ret_id)
+{
+	sqlite3_stmt *st = ipam_stmt(db, "SELECT id FROM fabric WHERE name = ?1");
+	int64_t id;
+
+	if (!st)
+		return -EIO;
+	ipam_bind_text(st, 1, name);
+	id = ipam_query_int(db, st, 0);
+	if (id == 0)
+		return ipam_fail(db, -ENOENT, "fabric %s does not exist", name);
+	*ret_id = id;
+	return 0;
+}
+
+int ipam_vlan_id(struct ipam *db, const char *fabric, int vid, int64_t *ret_id)
+{
+	sqlite3_stmt *st;
+	int64_t fid, id;
+	int r;
+
+	r = ipam_fabric_id(db, fabric, &fid);
+	if (r < 0)
+		return r;
+	st = ipam_stmt(db, "SELECT id FROM vlan WHERE fabric_id = ?1 AND vid = ?2");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, fid);
+	sqlite3_bind_int(st, 2, vid);
+	id = ipam_query_int(db, st, 0);
+	if (id == 0)
+		return ipam_fail(db, -ENOENT, "VLAN %s/%d does not exist",
+				 fabric, vid);
+	*ret_id = id;
+	return 0;
+}
+
+int ipam_fabric_add(struct ipam *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	int r;
+
+	if (!token_valid(name))
+		return ipam_fail(db, -EINVAL, "fabric name '%s' is invalid: use "
+				 "letters, digits, '-' and '_'", name);
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	if (ipam_fabric_id(db, name, &id) == 0)
+		return ipam_write_end(db, ipam_fail(db, -EEXIST, "fabric %s "
+				      "already exists", name));
+	st = ipam_stmt(db, "INSERT INTO fabric (name) VALUES (?1)");
+	if (st)
+		ipam_bind_text(st, 1, name);
+	return ipam_write_end(db, ipam_exec_stmt(db, st, "add fabric"));
+}
+
+int ipam_fabric_rename(struct ipam *db, const char *name, const char *newname)
+{
+	sqlite3_stmt *st;
+	int64_t id, other;
+	int r;
+
+	if (!token_valid(newname))
+		return ipam_fail(db, -EINVAL, "fabric name '%s' is invalid: use "
+				 "letters, digits, '-' and '_'", newname);
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	r = ipam_fabric_id(db, name, &id);
+	if (r == 0 && ipam_fabric_id(db, newname, &other) == 0)
+		r = ipam_fail(db, -EEXIST, "fabric %s already exists", newname);
+	if (r == 0) {
+		st = ipam_stmt(db, "UPDATE fabric SET name = ?2 WHERE id = ?1");
+		if (st) {
+			sqlite3_bind_int64(st, 1, id);
+			ipam_bind_text(st, 2, newname);
+		}
+		r = ipam_exec_stmt(db, st, "rename fabric");
+	}
+	return ipam_write_end(db, r);
+}
+
+/* What removing an object takes with it, by the WHERE clause that selects
+ * the subnets concerned (?1 is the object's id). */
+struct children {
+	int64_t vlans, subnets, ranges, addresses, interfaces;
+};
+
+static json_t *children_json(const struct children *c)
+{
+	return json_pack("{sIsIsIsIsI}", "vlans", (json_int_t)c->vlans,
+			 "subnets", (json_int_t)c->subnets,
+			 "ranges", (json_int_t)c->ranges,
+			 "addresses", (json_int_t)c->addresses,
+			 "interfaces", (json_int_t)c->interfaces);
+}
+
+/* "2 VLANs, 3 subnets and 40 addresses" */
+static void children_text(const struct children *c, char *buf, size_t size)
+{
+	const struct { int64_t n; const char *one, *many; } parts[] = {
+		{ c->vlans, "VLAN", "VLANs" },
+		{ c->subnets, "subnet", "subnets" },
+		{ c->ranges, "range", "ranges" },
+		{ c->addresses, "address", "addresses" },
+		{ c->interfaces, "interface", "interfaces" },
+	};
+	size_t o = 0;
+	int shown = 0, total = 0;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		total += parts[i].n > 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && o < size; i++) {
+		if (parts[i].n <= 0)
+			continue;
+		shown++;
+		o += (size_t)snprintf(buf + o, size - o, "%s%" PRId64 " %s",
+				      shown == 1 ? "" : shown == total ? " and " : ", ",
+				      parts[i].n,
+				      parts[i].n == 1 ? parts[i].one : parts[i].many);
+	}
+}
+
+static bool children_any(const struct children *c)
+{
+	return c->vlans || c->subnets || c->ranges || c->addresses ||
+	       c->interfaces;
+}
+
+/* Shared end of every rm: refuse with children unless forced, then delete
+ * (children go by ON DELETE CASCADE) and report what went. */
+static int remove_with_children(struct ipam *db, const char *what,
+				const struct children *c, bool force,
+				const char *del_sql, int64_t id,
+				json_t **ret_removed)
+{
+	char list[256];
+	sqlite3_stmt *st;
+	int r;
+
+	if (children_any(c) && !force) {
+		children_text(c, list, sizeof(list));
+		return ipam_fail(db, -ENOTEMPTY, "%s still has %s: remove them "
+				 "first, or use --force", what, list);
+	}
+	st = ipam_stmt(db, del_sql);
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	r = ipam_exec_stmt(db, st, "remove");
+	if (r == 0 && ret_removed)
+		*ret_removed = children_json(c);
+	return r;
+}
+
+int ipam_fabric_rm(struct ipam *db, const char *name, bool force,
+		   json_t **ret_removed)
+{
+	struct children c;
+	char what[128];
+	int64_t id;
+	int r;
+
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	r = ipam_fabric_id(db, name, &id);
+	if (r < 0)
+		return ipam_write_end(db, r);
+	c.vlans = ipam_count(db, "SELECT count(*) FROM vlan WHERE fabric_id = ?1", id);
+	c.subnets = ipam_count(db, "SELECT count(*) FROM subnet s JOIN vlan v "
+			       "ON v.id = s.vlan_id WHERE v.fabric_id = ?1", id);
+	c.ranges = ipam_count(db, "SELECT count(*) FROM iprange r JOIN subnet s "
+			      "ON s.id = r.subnet_id JOIN vlan v ON v.id = "
+			      "s.vlan_id WHERE v.fabric_id = ?1", id);
+	c.addresses = ipam_count(db, "SELECT count(*) FROM address a JOIN subnet s "
+				 "ON s.id = a.subnet_id JOIN vlan v ON v.id = "
+				 "s.vlan_id WHERE v.fabric_id = ?1", id);
+	c.interfaces = ipam_count(db, "SELECT count(*) FROM interface i JOIN vlan v "
+				  "ON v.id = i.vlan_id WHERE v.fabric_id = ?1", id);
+	snprintf(what, sizeof(what), "fabric %s", name);
+	r = remove_with_children(db, what, &c, force,
+				 "DELETE FROM fabric WHERE id = ?1", id,
+				 ret_removed);
+	return ipam_write_end(db, r);
+}
+
+json_t *ipam_fabric_list(struct ipam *db)
+{
+	return ipam_rows_json(db, ipam_stmt(db,
+		"SELECT f.name AS name, "
+		"(SELECT count(*) FROM vlan v WHERE v.fabric_id = f.id) AS vlans, "
+		"(SELECT count(*) FROM subnet s JOIN vlan v ON v.id = s.vlan_id "
+		" WHERE v.fabric_id = f.id) AS subnets "
+		"FROM fabric f ORDER BY f.name"), NULL);
+}
+
+/* "FABRIC/VID" -> the VLAN's id; "" -> 0 (none). */
+static int vlan_ref(struct ipam *db, const char *ref, int64_t *ret_id)
+{
+	char fabric[128];
+	const char *slash;
+	char *end;
+	long vid;
+
+	if (!ref[0]) {
+		*ret_id = 0;
+		return 0;
+	}
+	slash = strrchr(ref, '/');
+	if (!slash || (size_t)(slash - ref) >= sizeof(fabric) || !slash[1])
+		return ipam_fail(db, -EINVAL, "'%s' is not a VLAN: write "
+				 "FABRIC/VID", ref);
+	vid = strtol(slash + 1, &end, 10);
+	if (*end || vid < 0 || vid > 4094)
+		return ipam_fail(db, -EINVAL, "'%s' is not a VLAN: the VID must "
+				 "be 0 to 4094", ref);
+	memcpy(fabric, ref, (size_t)(slash - ref));
+	fabric[slash - ref] = '\0';
+	return ipam_vlan_id(db, fabric, (int)vid, ret_id);
+}
+
+static int vlan_apply(struct ipam *db, int64_t id,
+		      const struct ipam_vlan_opts *o)
+{
+	static const char sql[] =
+		"UPDATE vlan SET name = CASE WHEN ?2 THEN ?3 ELSE name END, "
+		"mtu = coalesce(?4, mtu), dhcp = coalesce(?5, dhcp), "
+		"relay_vlan_id = CASE WHEN ?6 THEN ?7 ELSE relay_vlan_id END "
+		"WHERE id = ?1";
+	sqlite3_stmt *st;
+	int64_t relay = 0;
+	int r;
+
+	if (o->mtu && (o->mtu < 576 || o->mtu > 65535))
+		return ipam_fail(db, -EINVAL, "MTU %d is out of range (576 to "
+				 "65535)", o->mtu);
+	if (o->relay_from) {
+		r = vlan_ref(db, o->relay_from, &relay);
+		if (r < 0)
+			return r;
+		if (relay == id)
+			return ipam_fail(db, -EINVAL, "a VLAN cannot relay from "
+					 "itself (%s)", o->relay_from);
+	}
+	st = ipam_stmt(db, sql);
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, o->name != NULL);
+	ipam_bind_text(st, 3, o->name && o->name[0] ? o->name : NULL);
+	if (o->mtu)
+		sqlite3_bind_int(st, 4, o->mtu);
+	if (o->dhcp >= 0)
+		sqlite3_bind_int(st, 5, o->dhcp);
+	sqlite3_bind_int(st, 6, o->relay_from != NULL);
+	if (relay)
+		sqlite3_bind_int64(st, 7, relay);
+	return ipam_exec_stmt(db, st, "update VLAN");
+}
+
+int ipam_vlan_add(struct ipam *db, const char *fabric, int vid,
+		  const struct ipam_vlan_opts *o)
+{
+	sqlite3_stmt *st;
+	int64_t fid, id;
+	int r;
+
+	if (vid < 0 || vid > 4094)
+		return ipam_fail(db, -EINVAL, "VID %d is out of range (0 to "
+				 "4094)", vid);
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	r = ipam_fabric_id(db, fabric, &fid);
+	if (r == 0 && ipam_vlan_id(db, fabric, vid, &id) == 0)
+		r = ipam_fail(db, -EEXIST, "VLAN %d already exists on fabric %s",
+			      vid, fabric);
+	if (r == 0) {
+		st = ipam_stmt(db, "INSERT INTO vlan (fabric_id, vid) "
+			       "VALUES (?1, ?2)");
+		if (st) {
+			sqlite3_bind_int64(st, 1, fid);
+			sqlite3_bind_int(st, 2, vid);
+		}
+		r = ipam_exec_stmt(db, st, "add VLAN");
+	}
+	if (r == 0)
+		r = vlan_apply(db, sqlite3_last_insert_rowid(db->sql), o);
+	return ipam_write_end(db, r);
+}
+
+int ipam_vlan_set(struct ipam *db, const char *fabric, int vid,
+		  const struct ipam_vlan_opts *o)
+{
+	int64_t id;
+	int r = ipam_write_begin(db);
+
+	if (r < 0)
+		return r;
+	r = ipam_vlan_id(db, fabric, vid, &id);
+	if (r == 0)
+		r = vlan_apply(db, id, o);
+	return ipam_write_end(db, r);
+}
+
+int ipam_vlan_rm(struct ipam *db, const char *fabric, int vid, bool force,
+		 json_t **ret_removed)
+{
+	struct children c = { 0 };
+	char what[160];
+	int64_t id;
+	int r;
+
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	r = ipam_vlan_id(db, fabric, vid, &id);
+	if (r < 0)
+		return ipam_write_end(db, r);
+	c.subnets = ipam_count(db, "SELECT count(*) FROM subnet WHERE vlan_id = ?1", id);
+	c.ranges = ipam_count(db, "SELECT count(*) FROM iprange r JOIN subnet s "
+			      "ON s.id = r.subnet_id WHERE s.vlan_id = ?1", id);
+	c.addresses = ipam_count(db, "SELECT count(*) FROM address a JOIN subnet s "
+				 "ON s.id = a.subnet_id WHERE s.vlan_id = ?1", id);
+	c.interfaces = ipam_count(db, "SELECT count(*) FROM interface "
+				  "WHERE vlan_id = ?1", id);
+	snprintf(what, sizeof(what), "VLAN %s/%d", fabric, vid);
+	r = remove_with_children(db, what, &c, force,
+				 "DELETE FROM vlan WHERE id = ?1", id,
+				 ret_removed);
+	return ipam_write_end(db, r);
+}
+
+#define VLAN_COLUMNS                                                         \
+	"SELECT f.name AS fabric, v.vid AS vid, v.name AS name, v.mtu AS mtu, " \
+	"v.dhcp AS dhcp, (SELECT rf.name || '/' || rv.vid FROM vlan rv "      \
+	" JOIN fabric rf ON rf.id = rv.fabric_id WHERE rv.id = v.relay_vlan_id) " \
+	"AS relay_from, (SELECT count(*) FROM subnet s WHERE s.vlan_id = v.id) " \
+	"AS subnets FROM vlan v JOIN fabric f ON f.id = v.fabric_id "
+#define VLAN_TYPES "aaaaba"
+
+json_t *ipam_vlan_list(struct ipam *db, const char *fabric)
+{
+	static const char sql[] = VLAN_COLUMNS
+		"WHERE ?1 IS NULL OR f.name = ?1 ORDER BY f.name, v.vid";
+	sqlite3_stmt *st;
+	int64_t fid;
+
+	if (fabric && ipam_fabric_id(db, fabric, &fid) < 0)
+		return NULL;
+	st = ipam_stmt(db, sql);
+	if (!st)
+		return NULL;
+	ipam_bind_text(st, 1, fabric);
+	return ipam_rows_json(db, st, VLAN_TYPES);
+}
+
+json_t *ipam_vlan_show(struct ipam *db, const char *fabric, int vid)
+{
+	static const char sql[] = VLAN_COLUMNS "WHERE v.id = ?1";
+	static const char sql_subnets[] =
+		"SELECT cidr FROM subnet WHERE vlan_id = ?1 ORDER BY cidr";
+	static const char sql_ifaces[] =
+		"SELECT name, source FROM interface WHERE vlan_id = ?1 ORDER BY name";
+	sqlite3_stmt *st;
+	json_t *o, *sub, *ifs;
+	int64_t id;
+
+	if (ipam_vlan_id(db, fabric, vid, &id) < 0)
+		return NULL;
+	st = ipam_stmt(db, sql);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	o = ipam_row_json(db, st, VLAN_TYPES, "VLAN");
+	st = ipam_stmt(db, sql_subnets);
+	if (!o || !st)
+		return o;
+	sqlite3_bind_int64(st, 1, id);
+	sub = ipam_rows_json(db, st, NULL);
+	st = ipam_stmt(db, sql_ifaces);
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	ifs = st ? ipam_rows_json(db, st, NULL) : NULL;
+	json_object_set_new(o, "subnet_list", sub ? sub : json_array());
+	json_object_set_new(o, "interfaces", ifs ? ifs : json_array());
+	return o;
+}

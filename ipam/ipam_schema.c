@@ -1,0 +1,165 @@
+/*
+ * The schema, as the list of migrations that build it. Version N of a
+ * database is the result of the first N entries; PRAGMA user_version holds N.
+ * Never edit a shipped entry: add a new one, and a test that migrates a
+ * database of every older version (tests/ipam/test_migrate.c).
+ *
+ * Addresses are stored as 4- or 16-byte network-order blobs, which SQLite
+ * compares with memcmp: numeric order, so range and pool lookups are index
+ * seeks. MACs are lower-case colon text. Times are unix seconds.
+ */
+#include "ipam_int.h"
+
+/* Version 1: the model. */
+static const char v1_model[] =
+"CREATE TABLE fabric ("
+"  id INTEGER PRIMARY KEY,"
+"  name TEXT NOT NULL UNIQUE);"
+"CREATE TABLE vlan ("
+"  id INTEGER PRIMARY KEY,"
+"  fabric_id INTEGER NOT NULL REFERENCES fabric(id) ON DELETE CASCADE,"
+"  vid INTEGER NOT NULL CHECK (vid BETWEEN 0 AND 4094),"
+"  name TEXT,"
+"  mtu INTEGER NOT NULL DEFAULT 1500 CHECK (mtu BETWEEN 576 AND 65535),"
+"  dhcp INTEGER NOT NULL DEFAULT 1,"
+"  relay_vlan_id INTEGER REFERENCES vlan(id) ON DELETE SET NULL,"
+"  UNIQUE (fabric_id, vid));"
+"CREATE TABLE domain ("
+"  id INTEGER PRIMARY KEY,"
+"  name TEXT NOT NULL UNIQUE,"
+"  ttl INTEGER NOT NULL DEFAULT 300);"
+"CREATE TABLE subnet ("
+"  id INTEGER PRIMARY KEY,"
+"  cidr TEXT NOT NULL UNIQUE,"
+"  net BLOB NOT NULL,"
+"  prefix INTEGER NOT NULL,"
+"  vlan_id INTEGER NOT NULL REFERENCES vlan(id) ON DELETE CASCADE,"
+"  gateway BLOB,"
+"  dns TEXT,"
+"  ntp TEXT,"
+"  domain_id INTEGER REFERENCES domain(id) ON DELETE SET NULL,"
+"  lease_time INTEGER,"
+"  managed INTEGER NOT NULL DEFAULT 1);"
+"CREATE INDEX subnet_vlan ON subnet(vlan_id);"
+"CREATE TABLE iprange ("
+"  id INTEGER PRIMARY KEY,"
+"  subnet_id INTEGER NOT NULL REFERENCES subnet(id) ON DELETE CASCADE,"
+"  start_ip BLOB NOT NULL,"
+"  end_ip BLOB NOT NULL,"
+"  type TEXT NOT NULL CHECK (type IN ('dynamic', 'reserved')),"
+"  comment TEXT);"
+"CREATE INDEX iprange_subnet ON iprange(subnet_id, start_ip);"
+"CREATE TABLE host ("
+"  id INTEGER PRIMARY KEY,"
+"  hostname TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+"  domain_id INTEGER REFERENCES domain(id) ON DELETE SET NULL,"
+"  arch TEXT,"
+"  boot TEXT);"
+"CREATE TABLE host_mac ("
+"  mac TEXT PRIMARY KEY,"
+"  host_id INTEGER NOT NULL REFERENCES host(id) ON DELETE CASCADE);"
+"CREATE INDEX host_mac_host ON host_mac(host_id);"
+"CREATE TABLE address ("
+"  id INTEGER PRIMARY KEY,"
+"  subnet_id INTEGER NOT NULL REFERENCES subnet(id) ON DELETE CASCADE,"
+"  ip BLOB NOT NULL,"
+"  state TEXT NOT NULL,"
+"  mac TEXT,"
+"  client_id BLOB,"
+"  host_id INTEGER REFERENCES host(id) ON DELETE CASCADE,"
+"  hostname TEXT,"
+"  expiry INTEGER,"
+"  updated INTEGER NOT NULL,"
+"  comment TEXT,"
+"  UNIQUE (subnet_id, ip));"
+"CREATE INDEX address_mac ON address(subnet_id, mac);"
+"CREATE INDEX address_client ON address(subnet_id, client_id);"
+"CREATE INDEX address_expiry ON address(subnet_id, state, expiry);"
+"CREATE INDEX address_host ON address(host_id);"
+/* A MAC has at most one static address per subnet, even for raw writers. */
+"CREATE UNIQUE INDEX address_static_mac ON address(subnet_id, mac)"
+"  WHERE state = 'static';"
+"CREATE TABLE interface ("
+"  name TEXT PRIMARY KEY,"
+"  vlan_id INTEGER NOT NULL REFERENCES vlan(id) ON DELETE CASCADE,"
+"  source TEXT NOT NULL,"
+"  updated INTEGER NOT NULL);"
+"CREATE TABLE dns_record ("
+"  id INTEGER PRIMARY KEY,"
+"  domain_id INTEGER REFERENCES domain(id) ON DELETE CASCADE,"
+"  name TEXT NOT NULL,"
+"  type TEXT NOT NULL,"
+"  ttl INTEGER,"
+"  data TEXT NOT NULL,"
+"  UNIQUE (name, type, data));"
+"CREATE INDEX dns_record_domain ON dns_record(domain_id);"
+"CREATE TABLE dhcp_server ("
+"  id INTEGER PRIMARY KEY,"
+"  server_id BLOB NOT NULL,"
+"  src_ip BLOB,"
+"  mac TEXT,"
+"  interface TEXT,"
+"  vlan_id INTEGER REFERENCES vlan(id) ON DELETE SET NULL,"
+"  offered BLOB,"
+"  first_seen INTEGER NOT NULL,"
+"  last_seen INTEGER NOT NULL,"
+"  count INTEGER NOT NULL DEFAULT 1,"
+"  UNIQUE (server_id, mac, interface));"
+"CREATE TABLE setting ("
+"  key TEXT PRIMARY KEY,"
+"  value TEXT NOT NULL);";
+
+/* Version 2: the change feed. Triggers write it in the writer's own
+ * transaction, so a reader never sees a change without its feed entry. */
+#define FEED(T, K)                                                          \
+	"CREATE TRIGGER " T "_feed_ins AFTER INSERT ON " T " BEGIN "        \
+	"INSERT INTO change (tbl, op, row_id, key) "                        \
+	"VALUES ('" T "', 'insert', NEW.rowid, NEW." K "); END;"            \
+	"CREATE TRIGGER " T "_feed_upd AFTER UPDATE ON " T " BEGIN "        \
+	"INSERT INTO change (tbl, op, row_id, key) "                        \
+	"VALUES ('" T "', 'update', NEW.rowid, NEW." K "); END;"            \
+	"CREATE TRIGGER " T "_feed_del AFTER DELETE ON " T " BEGIN "        \
+	"INSERT INTO change (tbl, op, row_id, key) "                        \
+	"VALUES ('" T "', 'delete', OLD.rowid, OLD." K "); END;"
+
+static const char v2_feed[] =
+"CREATE TABLE change ("
+"  gen INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  tbl TEXT NOT NULL,"
+"  op TEXT NOT NULL,"
+"  row_id INTEGER,"
+"  key);"
+FEED("fabric", "name")
+FEED("vlan", "vid")
+FEED("domain", "name")
+FEED("subnet", "cidr")
+FEED("iprange", "start_ip")
+FEED("host", "hostname")
+FEED("host_mac", "mac")
+FEED("address", "ip")
+FEED("interface", "name")
+FEED("dns_record", "name")
+FEED("dhcp_server", "server_id")
+FEED("setting", "key");
+
+/* Version 3: the free-address index. Each row is a run of never-used
+ * addresses [lo, hi] inside one dynamic range; allocation takes the lowest
+ * lo, so it costs an index seek however full the pool is. Derived data:
+ * ipam_repair() rebuilds it from the tables. */
+static const char v3_pool[] =
+"CREATE TABLE pool_free ("
+"  range_id INTEGER NOT NULL REFERENCES iprange(id) ON DELETE CASCADE,"
+"  subnet_id INTEGER NOT NULL,"
+"  lo BLOB NOT NULL,"
+"  hi BLOB NOT NULL,"
+"  PRIMARY KEY (range_id, lo)) WITHOUT ROWID;"
+"CREATE INDEX pool_free_subnet ON pool_free(subnet_id, lo);";
+
+const struct ipam_migration ipam_migrations[] = {
+	{ v1_model, NULL },
+	{ v2_feed, NULL },
+	{ v3_pool, ipam_pool_rebuild_all },
+};
+
+const int ipam_migration_count =
+	(int)(sizeof(ipam_migrations) / sizeof(ipam_migrations[0]));

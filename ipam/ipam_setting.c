@@ -1,0 +1,282 @@
+/*
+ * Settings and observed DHCP servers. Settings are a fixed schema: each key
+ * has a type, bounds and a default here, so a typo in a key or a value is an
+ * error at `racknet setting set` time, not a surprise in a daemon later.
+ */
+#include "ipam_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dnsname.h"
+
+enum setting_type {
+	ST_IP_LIST,		/* IP[,IP...] */
+	ST_HOST_LIST,		/* (IP|name)[,...] */
+	ST_CIDR_LIST,		/* CIDR[,CIDR...] */
+	ST_INT,
+	ST_BOOL,		/* stored as on/off */
+	ST_NAME,		/* a DNS name */
+	ST_MAX
+};
+
+struct setting_def {
+	const char *key;
+	enum setting_type type;
+	int64_t min, max;	/* ST_INT only */
+	const char *def;
+	const char *help;
+};
+
+static const struct setting_def settings[] = {
+	{ "upstream-dns", ST_IP_LIST, 0, 0, "",
+	  "resolvers racknet-dnsd forwards other names to" },
+	{ "ntp-servers", ST_HOST_LIST, 0, 0, "",
+	  "upstream NTP servers chronyd follows" },
+	{ "default-domain", ST_NAME, 0, 0, "internal",
+	  "domain of hosts and leases whose subnet names none" },
+	{ "default-lease-time", ST_INT, 60, 31536000, "3600",
+	  "DHCP lease seconds for subnets without --lease-time" },
+	{ "dns-axfr-allow", ST_CIDR_LIST, 0, 0, "127.0.0.0/8,::1/128",
+	  "networks allowed to transfer racknet's zones" },
+	{ "dhcp-ping-check", ST_BOOL, 0, 0, "on",
+	  "check that a never-used address is free before offering it" },
+};
+
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static const struct setting_def *setting_find(struct ipam *db, const char *key)
+{
+	char known[512];
+	size_t o = 0;
+
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (!strcmp(settings[i].key, key))
+			return &settings[i];
+	for (size_t i = 0; i < NSETTINGS && o < sizeof(known); i++)
+		o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s",
+				      i ? ", " : "", settings[i].key);
+	ipam_fail(db, -ENOENT, "unknown setting '%s' (known: %s)", key, known);
+	return NULL;
+}
+
+static bool item_valid(enum setting_type t, const char *s)
+{
+	struct ip_addr a;
+	struct cidr c;
+
+	switch (t) {
+	case ST_IP_LIST:
+		return ip_parse(&a, s) == 0;
+	case ST_HOST_LIST:
+		return ip_parse(&a, s) == 0 || dns_name_valid(s, 0);
+	case ST_CIDR_LIST:
+		return cidr_parse(&c, s) == 0;
+	default:
+		return false;
+	}
+}
+
+/* Check value against def; the canonical form goes to out. */
+static int setting_check(struct ipam *db, const struct setting_def *d,
+			 const char *value, char *out, size_t size)
+{
+	char *end;
+	long long v;
+
+	if (strlen(value) >= size)
+		return ipam_fail(db, -EINVAL, "value for %s is too long", d->key);
+	switch (d->type) {
+	case ST_INT:
+		v = strtoll(value, &end, 10);
+		if (!value[0] || *end || v < d->min || v > d->max)
+			return ipam_fail(db, -EINVAL, "%s must be a number from "
+					 "%lld to %lld", d->key,
+					 (long long)d->min, (long long)d->max);
+		snprintf(out, size, "%lld", v);
+		return 0;
+	case ST_BOOL:
+		if (!strcasecmp(value, "on") || !strcasecmp(value, "true") ||
+		    !strcasecmp(value, "yes") || !strcmp(value, "1"))
+			snprintf(out, size, "on");
+		else if (!strcasecmp(value, "off") || !strcasecmp(value, "false") ||
+			 !strcasecmp(value, "no") || !strcmp(value, "0"))
+			snprintf(out, size, "off");
+		else
+			return ipam_fail(db, -EINVAL, "%s must be on or off", d->key);
+		return 0;
+	case ST_NAME:
+		if (!dns_name_valid(value, 0))
+			return ipam_fail(db, -EINVAL, "%s '%s' is not a valid DNS "
+					 "name", d->key, value);
+		snprintf(out, size, "%s", value);
+		return 0;
+	default:
+		break;
+	}
+	/* A list: each comma-separated item must be valid on its own. */
+	snprintf(out, size, "%s", value);
+	for (char *save = NULL, *tok = strtok_r(out, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (!item_valid(d->type, tok))
+			return ipam_fail(db, -EINVAL, "%s: '%s' is not %s", d->key,
+					 tok, d->type == ST_CIDR_LIST ?
+					 "a canonical CIDR prefix" :
+					 d->type == ST_IP_LIST ? "an IP address" :
+					 "an IP address or host name");
+	if (value[0] == ',' || (value[0] && value[strlen(value) - 1] == ',') ||
+	    strstr(value, ",,"))
+		return ipam_fail(db, -EINVAL, "%s: empty item in '%s'", d->key,
+				 value);
+	snprintf(out, size, "%s", value);
+	return 0;
+}
+
+int ipam_setting_set(struct ipam *db, const char *key, const char *value)
+{
+	const struct setting_def *d = setting_find(db, key);
+	char canon[1024];
+	sqlite3_stmt *st;
+	int r;
+
+	if (!d)
+		return -ENOENT;
+	if ((r = setting_check(db, d, value, canon, sizeof(canon))) < 0)
+		return r;
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	st = ipam_stmt(db, "INSERT INTO setting (key, value) VALUES (?1, ?2) "
+		       "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	if (st) {
+		ipam_bind_text(st, 1, key);
+		ipam_bind_text(st, 2, canon);
+	}
+	return ipam_write_end(db, ipam_exec_stmt(db, st, "set setting"));
+}
+
+int ipam_setting_unset(struct ipam *db, const char *key)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!setting_find(db, key))
+		return -ENOENT;
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	st = ipam_stmt(db, "DELETE FROM setting WHERE key = ?1");
+	if (st)
+		ipam_bind_text(st, 1, key);
+	return ipam_write_end(db, ipam_exec_stmt(db, st, "unset setting"));
+}
+
+int ipam_setting_get(struct ipam *db, const char *key, char *buf, size_t size)
+{
+	const struct setting_def *d = setting_find(db, key);
+	sqlite3_stmt *st;
+
+	if (!d)
+		return -ENOENT;
+	st = ipam_stmt(db, "SELECT value FROM setting WHERE key = ?1");
+	if (!st)
+		return -EIO;
+	ipam_bind_text(st, 1, key);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(buf, size, "%s", sqlite3_column_text(st, 0));
+	else
+		snprintf(buf, size, "%s", d->def);
+	sqlite3_reset(st);
+	return 0;
+}
+
+json_t *ipam_setting_list(struct ipam *db)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < NSETTINGS; i++) {
+		const struct setting_def *d = &settings[i];
+		char value[1024];
+		int64_t set;
+		sqlite3_stmt *st = ipam_stmt(db, "SELECT count(*) FROM setting "
+					     "WHERE key = ?1");
+
+		if (!st || ipam_setting_get(db, d->key, value, sizeof(value)) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+		ipam_bind_text(st, 1, d->key);
+		set = ipam_query_int(db, st, 0);
+		json_array_append_new(arr, json_pack("{sssssbss}", "key", d->key,
+			"value", value, "default", d->def, "set", set > 0,
+			"help", d->help));
+	}
+	return arr;
+}
+
+int ipam_dhcp_server_observe(struct ipam *db, const struct ipam_dhcp_seen *s,
+			     int64_t now)
+{
+	static const char sql[] =
+		"INSERT INTO dhcp_server (server_id, src_ip, mac, interface, vlan_id, "
+		"offered, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) "
+		"ON CONFLICT (server_id, mac, interface) DO UPDATE SET "
+		"src_ip = excluded.src_ip, vlan_id = coalesce(excluded.vlan_id, vlan_id), "
+		"offered = coalesce(excluded.offered, offered), "
+		"last_seen = excluded.last_seen, count = count + 1";
+	char mac[MAC_STRLEN];
+	sqlite3_stmt *st;
+	int r = ipam_write_begin(db);
+
+	if (r < 0)
+		return r;
+	st = ipam_stmt(db, sql);
+	if (st) {
+		ipam_bind_ip(st, 1, &s->server_id);
+		if (s->src_ip.family)
+			ipam_bind_ip(st, 2, &s->src_ip);
+		ipam_bind_text(st, 3, mac_format(&s->mac, mac, sizeof(mac)));
+		ipam_bind_text(st, 4, s->ifname ? s->ifname : "");
+		if (s->vlan_id)
+			sqlite3_bind_int64(st, 5, s->vlan_id);
+		if (s->offered.family)
+			ipam_bind_ip(st, 6, &s->offered);
+		sqlite3_bind_int64(st, 7, now);
+	}
+	return ipam_write_end(db, ipam_exec_stmt(db, st, "record DHCP server"));
+}
+
+int ipam_dhcp_server_rm(struct ipam *db, const char *server_id)
+{
+	struct ip_addr ip;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = ipam_parse_ip(db, server_id, "server identifier", &ip)) < 0)
+		return r;
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	st = ipam_stmt(db, "DELETE FROM dhcp_server WHERE server_id = ?1");
+	if (st)
+		ipam_bind_ip(st, 1, &ip);
+	r = ipam_exec_stmt(db, st, "forget DHCP server");
+	if (r == 0 && sqlite3_changes(db->sql) == 0)
+		r = ipam_fail(db, -ENOENT, "no DHCP server %s has been seen",
+			      server_id);
+	return ipam_write_end(db, r);
+}
+
+json_t *ipam_dhcp_server_list(struct ipam *db)
+{
+	return ipam_rows_json(db, ipam_stmt(db,
+		"SELECT d.server_id AS server_id, d.src_ip AS source, d.mac AS mac, "
+		"d.interface AS interface, f.name || '/' || v.vid AS vlan, "
+		"d.offered AS offered, d.first_seen AS first_seen, "
+		"d.last_seen AS last_seen, d.count AS count FROM dhcp_server d "
+		"LEFT JOIN vlan v ON v.id = d.vlan_id "
+		"LEFT JOIN fabric f ON f.id = v.fabric_id "
+		"ORDER BY d.last_seen DESC"), "aaaaaatta");
+}
