@@ -209,7 +209,7 @@ json_t *ipam_setting_list(struct ipam *db)
 		}
 		ipam_bind_text(st, 1, d->key);
 		set = ipam_query_int(db, st, 0);
-		json_array_append_new(arr, json_pack("{sssssbss}", "key", d->key,
+		json_array_append_new(arr, json_pack("{sssssssbss}", "key", d->key,
 			"value", value, "default", d->def, "set", set > 0,
 			"help", d->help));
 	}
