@@ -249,8 +249,8 @@ json_t *ipam_setting_list(struct ipam *db);
  */
 struct ipam_change {
 	int64_t gen;
-	const char *table;	/* "address", "subnet", ... */
-	const char *op;		/* "insert", "update", "delete" */
+	char table[16];		/* "address", "subnet", ... */
+	char op[8];		/* "insert", "update", "delete" */
 	int64_t row_id;
 	char key[256];		/* IP, name or key of the row, as text */
 };

@@ -61,11 +61,11 @@ int ipam_feed_since(struct ipam *db, int64_t gen, size_t limit,
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ipam_change c = {
 			.gen = sqlite3_column_int64(st, 0),
-			.table = (const char *)sqlite3_column_text(st, 1),
-			.op = (const char *)sqlite3_column_text(st, 2),
 			.row_id = sqlite3_column_int64(st, 3),
 		};
 
+		key_text(st, 1, c.table, sizeof(c.table));
+		key_text(st, 2, c.op, sizeof(c.op));
 		key_text(st, 4, c.key, sizeof(c.key));
 		r = fn(ctx, &c);
 		last = c.gen;

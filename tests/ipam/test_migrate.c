@@ -1,0 +1,189 @@
+/*
+ * Migrations: a database at every older schema version, holding the data
+ * that version could hold, reaches the current one with its data intact and
+ * usable; a newer, foreign or broken file is refused with a clear message
+ * and left untouched.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+
+#include "fixture.h"
+#include "ipam_int.h"
+
+static struct fixture fx;
+
+/* Build a database at schema version v with raw SQL, as an older racknet
+ * would have left it (version 1 already holds every model table). */
+static void make_version(struct fixture *f, int v)
+{
+	sqlite3 *raw;
+	char sql[128];
+
+	fx_path(f);
+	CHECK_INT(sqlite3_open(f->path, &raw), SQLITE_OK);
+	for (int i = 0; i < v; i++) {
+		/* A version whose migration has a C step would need it run
+		 * here too; none below the latest has one yet. */
+		CHECK(ipam_migrations[i].after == NULL || i == v - 1);
+		CHECK_INT(sqlite3_exec(raw, ipam_migrations[i].sql, NULL, NULL,
+				       NULL), SQLITE_OK);
+	}
+	CHECK_INT(sqlite3_exec(raw,
+		"INSERT INTO fabric (id, name) VALUES (1, 'lab');"
+		"INSERT INTO vlan (id, fabric_id, vid) VALUES (1, 1, 0);"
+		"INSERT INTO subnet (id, cidr, net, prefix, vlan_id, gateway) "
+		"  VALUES (1, '10.0.0.0/24', x'0a000000', 24, 1, x'0a000001');"
+		"INSERT INTO iprange (subnet_id, start_ip, end_ip, type) "
+		"  VALUES (1, x'0a000064', x'0a0000c8', 'dynamic');"
+		"INSERT INTO address (subnet_id, ip, state, mac, expiry, updated) "
+		"  VALUES (1, x'0a000064', 'lease', '52:54:00:00:00:01', "
+		"          9999999999, 0);"
+		"INSERT INTO host (id, hostname) VALUES (1, 'node1');"
+		"INSERT INTO host_mac (mac, host_id) VALUES ('52:54:00:00:00:02', 1);"
+		"INSERT INTO address (subnet_id, ip, state, mac, host_id, updated) "
+		"  VALUES (1, x'0a000065', 'static', '52:54:00:00:00:02', 1, 0);",
+		NULL, NULL, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; "
+		 "PRAGMA application_id = 1380141902", v);
+	CHECK_INT(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+}
+
+TEST(fresh_reaches_latest)
+{
+	struct ipam *db = fx_open(&fx);
+
+	CHECK_INT(ipam_schema_version(db), ipam_schema_latest());
+	CHECK(ipam_schema_latest() >= 3);
+	fx_close(&fx);
+}
+
+TEST(every_older_version_migrates)
+{
+	char err[IPAM_ERRLEN], b[IP_STRLEN];
+
+	for (int v = 1; v < ipam_schema_latest(); v++) {
+		struct ipam *db = NULL;
+		struct ipam_client c = fx_client(9);
+		struct ipam_lease l;
+		json_t *leases;
+
+		make_version(&fx, v);
+		/* Daemons do not migrate behind the operator's back. */
+		CHECK_INT(ipam_open(fx.path, 0, &db, err, sizeof(err)), -EPROTO);
+		CHECK_CONTAINS(err, "run `racknet init` to migrate it");
+		CHECK_INT(ipam_open(fx.path, IPAM_OPEN_MIGRATE, &db, err,
+				    sizeof(err)), 0);
+		if (!db)
+			continue;
+		CHECK_INT(ipam_schema_version(db), ipam_schema_latest());
+		/* The old lease and static address survive and are honoured:
+		 * the first fresh address skips both. */
+		leases = ipam_lease_list(db, NULL, false, 0);
+		CHECK_INT(json_array_size(leases), 1);
+		json_decref(leases);
+		CHECK_INT(ipam_lease_alloc(db, 1, &c, NULL, 60, 1000, &l), 0);
+		CHECK_STR(fx_ip(&l, b), "10.0.0.102");
+		c = fx_client(2);
+		CHECK_INT(ipam_lease_alloc(db, 1, &c, NULL, 60, 1000, &l), 0);
+		CHECK_STR(fx_ip(&l, b), "10.0.0.101");
+		CHECK_INT(l.state, IPAM_STATIC);
+		/* And writes reach the change feed from now on. */
+		CHECK(ipam_feed_generation(db) > 0);
+		ipam_close(db);
+		fx_rmdir(&fx);
+	}
+}
+
+TEST(newer_version_refused)
+{
+	char err[IPAM_ERRLEN];
+	struct ipam *db = NULL;
+
+	make_version(&fx, ipam_schema_latest());
+	{
+		sqlite3 *raw;
+		char sql[64];
+
+		sqlite3_open(fx.path, &raw);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+			 ipam_schema_latest() + 1);
+		sqlite3_exec(raw, sql, NULL, NULL, NULL);
+		sqlite3_close(raw);
+	}
+	CHECK_INT(ipam_open(fx.path, IPAM_OPEN_CREATE | IPAM_OPEN_MIGRATE, &db,
+			    err, sizeof(err)), -EPROTO);
+	CHECK_CONTAINS(err, "newer than this racknet supports");
+	CHECK_CONTAINS(err, "upgrade racknet");
+	CHECK(db == NULL);
+	fx_rmdir(&fx);
+}
+
+TEST(foreign_and_broken_files_refused)
+{
+	char err[IPAM_ERRLEN];
+	struct ipam *db = NULL;
+	sqlite3 *raw;
+	FILE *f;
+
+	fx_path(&fx);
+	sqlite3_open(fx.path, &raw);
+	sqlite3_exec(raw, "CREATE TABLE t (x)", NULL, NULL, NULL);
+	sqlite3_close(raw);
+	CHECK_INT(ipam_open(fx.path, IPAM_OPEN_MIGRATE, &db, err, sizeof(err)),
+		  -EPROTO);
+	CHECK_CONTAINS(err, "is not a racknet IPAM database");
+	fx_rmdir(&fx);
+
+	fx_path(&fx);
+	f = fopen(fx.path, "w");
+	fputs("this is not a database, just some text long enough to have a "
+	      "header of a hundred bytes or so, which SQLite reads first......",
+	      f);
+	fclose(f);
+	CHECK(ipam_open(fx.path, IPAM_OPEN_MIGRATE, &db, err, sizeof(err)) < 0);
+	CHECK_CONTAINS(err, "not a database");
+	fx_rmdir(&fx);
+
+	fx_path(&fx);
+	CHECK_INT(ipam_open(fx.path, 0, &db, err, sizeof(err)), -ENOENT);
+	CHECK_CONTAINS(err, "no IPAM database at");
+	CHECK_CONTAINS(err, "run `racknet init` to create it");
+	fx_rmdir(&fx);
+}
+
+/* A migration that fails half way leaves the database as it was. */
+TEST(failed_migration_changes_nothing)
+{
+	char err[IPAM_ERRLEN];
+	struct ipam *db = NULL;
+	sqlite3 *raw;
+
+	make_version(&fx, 1);
+	sqlite3_open(fx.path, &raw);
+	/* Version 2 creates table "change": make it clash. */
+	sqlite3_exec(raw, "CREATE TABLE change (x)", NULL, NULL, NULL);
+	sqlite3_close(raw);
+	CHECK_INT(ipam_open(fx.path, IPAM_OPEN_MIGRATE, &db, err, sizeof(err)),
+		  -EIO);
+	CHECK_CONTAINS(err, "migration to schema version 2 failed, nothing "
+		       "changed");
+	sqlite3_open(fx.path, &raw);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL);
+	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	fx_rmdir(&fx);
+}
+
+int main(void)
+{
+	RUN(fresh_reaches_latest);
+	RUN(every_older_version_migrates);
+	RUN(newer_version_refused);
+	RUN(foreign_and_broken_files_refused);
+	RUN(failed_migration_changes_nothing);
+	return test_done();
+}
