@@ -35,6 +35,10 @@ static int child(int k, const char *out)
 		}
 		fprintf(f, "%s %s\n", mac_format(&c.mac, mac, sizeof(mac)),
 			fx_ip(&l, ip));
+		/* Real writers pause between transactions (dhcpd waits for
+		 * packets); without it SQLite's sleeping busy handler lets one
+		 * tight loop hold the lock and the two barely interleave. */
+		usleep(200);
 	}
 	ipam_close(db);
 	return fclose(f) == 0 && fails == 0 ? 0 : 1;
