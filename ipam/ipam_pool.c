@@ -464,12 +464,13 @@ json_t *ipam_pool_usage(struct ipam *db, int64_t subnet_id, int64_t now)
 		"SELECT "
 		"sum(state = 'lease' AND expiry > ?2), "
 		"sum(state = 'lease' AND expiry <= ?2), "
-		"sum(state IN ('static', 'sticky')), "
+		"sum(state = 'static'), "
+		"sum(state = 'sticky'), "
 		"sum(state = 'reserved'), "
 		"sum(state = 'discovered') FROM address WHERE subnet_id = ?1";
 	struct ipam_subnet_info s;
 	sqlite3_stmt *st;
-	int64_t n[5] = { 0 };
+	int64_t n[6] = { 0 };
 	u128 pool, reserved, never_used;
 	int r;
 
@@ -481,7 +482,7 @@ json_t *ipam_pool_usage(struct ipam *db, int64_t subnet_id, int64_t now)
 	sqlite3_bind_int64(st, 1, subnet_id);
 	sqlite3_bind_int64(st, 2, now);
 	if ((r = sqlite3_step(st)) == SQLITE_ROW)
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < 6; i++)
 			n[i] = sqlite3_column_int64(st, i);
 	sqlite3_reset(st);
 
@@ -506,13 +507,14 @@ json_t *ipam_pool_usage(struct ipam *db, int64_t subnet_id, int64_t now)
 	sqlite3_bind_int64(st, 1, subnet_id);
 	never_used = sum_spans(st);
 	/* Free now: never used, plus expired leases that may be reused. */
-	return json_pack("{sosIsIsIsIsIsoso}",
+	return json_pack("{sosIsIsIsIsIsIsoso}",
 			 "dynamic_pool", u128_json(pool),
 			 "leased", (json_int_t)n[0],
 			 "expired", (json_int_t)n[1],
 			 "static", (json_int_t)n[2],
-			 "reserved", (json_int_t)n[3],
-			 "discovered", (json_int_t)n[4],
+			 "sticky", (json_int_t)n[3],
+			 "reserved", (json_int_t)n[4],
+			 "discovered", (json_int_t)n[5],
 			 "reserved_ranges", u128_json(reserved),
 			 "free", u128_json(never_used + (u128)n[1]));
 }
