@@ -69,7 +69,7 @@
 #
 # Because one test deliberately rewrites /etc/resolv.conf to check the guard,
 # ctest runs tests that source this file under RESOURCE_LOCK
-# racknet_resolv_conf (see tests/netns/CMakeLists.txt).
+# racknet_resolv_conf (rn_netns_test in tests/CMakeLists.txt does it).
 
 [ -n "${NT__SOURCED:-}" ] && return 0
 NT__SOURCED=1
