@@ -115,6 +115,24 @@ int64_t ipam_query_int(struct ipam *db, sqlite3_stmt *st, int64_t def)
 	return v;
 }
 
+bool ipam_query_text(struct ipam *db, sqlite3_stmt *st, char *buf,
+		     size_t size)
+{
+	bool found = false;
+
+	(void)db;
+	buf[0] = '\0';
+	if (!st)
+		return false;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		snprintf(buf, size, "%s", sqlite3_column_text(st, 0));
+		found = true;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
 int ipam_bind_ip(sqlite3_stmt *st, int idx, const struct ip_addr *a)
 {
 	return sqlite3_bind_blob(st, idx, a->b, (int)ip_len(a), SQLITE_TRANSIENT);

@@ -204,16 +204,41 @@ static int split_words(const char *s, const char **tok, size_t *len, int n)
 	return k == n ? 0 : -1;
 }
 
+/* MX and SRV data: nnum numbers 0..65535, then a host name. */
+static int record_nums_name(struct ipam *db, const char *type,
+			    const char *data, int nnum, const char *form,
+			    char *out, size_t size)
+{
+	char name[DNS_NAME_MAX + 2], canon[DNS_NAME_MAX + 2];
+	const char *tok[4];
+	size_t len[4], o = 0;
+	long v[3];
+	bool ok;
+	int r;
+
+	ok = split_words(data, tok, len, nnum + 1) == 0 &&
+	     len[nnum] < sizeof(name);
+	for (int i = 0; ok && i < nnum; i++)
+		ok = parse_u16(tok[i], len[i], 65535, &v[i]);
+	if (!ok)
+		return ipam_fail(db, -EINVAL, "%s record data '%s' is not '%s'",
+				 type, data, form);
+	memcpy(name, tok[nnum], len[nnum]);
+	name[len[nnum]] = '\0';
+	if ((r = canon_name(db, name, 0, "target", canon, sizeof(canon))) < 0)
+		return r;
+	for (int i = 0; i < nnum && o < size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%ld ", v[i]);
+	if (o < size)
+		snprintf(out + o, size - o, "%s", canon);
+	return 0;
+}
+
 /* Validate DATA for TYPE and write its canonical text to out. */
 static int record_data(struct ipam *db, const char *type, const char *data,
 		       char *out, size_t size)
 {
-	char name[DNS_NAME_MAX + 2];
-	const char *tok[4];
-	size_t len[4];
 	struct ip_addr a;
-	long v[3];
-	int r;
 
 	if (!strcmp(type, "A") || !strcmp(type, "AAAA")) {
 		int fam = type[1] ? AF_INET6 : AF_INET;
@@ -240,36 +265,12 @@ static int record_data(struct ipam *db, const char *type, const char *data,
 		snprintf(out, size, "%s", data);
 		return 0;
 	}
-	if (!strcmp(type, "MX")) {
-		if (split_words(data, tok, len, 2) < 0 ||
-		    !parse_u16(tok[0], len[0], 65535, &v[0]) ||
-		    len[1] >= sizeof(name))
-			return ipam_fail(db, -EINVAL, "MX record data '%s' is not "
-					 "'PREFERENCE HOST'", data);
-		memcpy(name, tok[1], len[1]);
-		name[len[1]] = '\0';
-		if ((r = canon_name(db, name, 0, "MX host", out, size)) < 0)
-			return r;
-		snprintf(name, sizeof(name), "%s", out);
-		snprintf(out, size, "%ld %s", v[0], name);
-		return 0;
-	}
-	if (!strcmp(type, "SRV")) {
-		if (split_words(data, tok, len, 4) < 0 ||
-		    !parse_u16(tok[0], len[0], 65535, &v[0]) ||
-		    !parse_u16(tok[1], len[1], 65535, &v[1]) ||
-		    !parse_u16(tok[2], len[2], 65535, &v[2]) ||
-		    len[3] >= sizeof(name))
-			return ipam_fail(db, -EINVAL, "SRV record data '%s' is not "
-					 "'PRIORITY WEIGHT PORT TARGET'", data);
-		memcpy(name, tok[3], len[3]);
-		name[len[3]] = '\0';
-		if ((r = canon_name(db, name, 0, "SRV target", out, size)) < 0)
-			return r;
-		snprintf(name, sizeof(name), "%s", out);
-		snprintf(out, size, "%ld %ld %ld %s", v[0], v[1], v[2], name);
-		return 0;
-	}
+	if (!strcmp(type, "MX"))
+		return record_nums_name(db, type, data, 1, "PREFERENCE HOST", out,
+					size);
+	if (!strcmp(type, "SRV"))
+		return record_nums_name(db, type, data, 3,
+					"PRIORITY WEIGHT PORT TARGET", out, size);
 	return ipam_fail(db, -EINVAL, "record type '%s' is not one of A, AAAA, "
 			 "CNAME, TXT, SRV, MX, PTR, NS", type);
 }

@@ -143,7 +143,7 @@ static int host_mac_add(struct ipam *db, int64_t id, const char *in)
 	static const char sql_owner[] =
 		"SELECT h.hostname FROM host_mac m JOIN host h ON h.id = m.host_id "
 		"WHERE m.mac = ?1";
-	char mac[MAC_STRLEN], owner[128] = "";
+	char mac[MAC_STRLEN], owner[128];
 	sqlite3_stmt *st;
 	int r;
 
@@ -153,10 +153,7 @@ static int host_mac_add(struct ipam *db, int64_t id, const char *in)
 	if (!st)
 		return -EIO;
 	ipam_bind_text(st, 1, mac);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(owner, sizeof(owner), "%s", sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (owner[0])
+	if (ipam_query_text(db, st, owner, sizeof(owner)))
 		return ipam_fail(db, -EEXIST, "MAC %s already belongs to host %s",
 				 mac, owner);
 	st = ipam_stmt(db, "INSERT INTO host_mac (mac, host_id) VALUES (?1, ?2)");
@@ -225,7 +222,7 @@ static int host_static_set(struct ipam *db, int64_t id, const char *hostname,
 		"AND a.mac = ?2 AND a.state = 'static' AND "
 		"(a.host_id IS NULL OR a.host_id != ?3)";
 	struct ipam_subnet_info s;
-	char mac[MAC_STRLEN] = "";
+	char mac[MAC_STRLEN];
 	struct ip_addr ip;
 	sqlite3_stmt *st;
 	int64_t sid;
@@ -242,10 +239,7 @@ static int host_static_set(struct ipam *db, int64_t id, const char *hostname,
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(mac, sizeof(mac), "%s", sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (!mac[0])
+	if (!ipam_query_text(db, st, mac, sizeof(mac)))
 		return ipam_fail(db, -EINVAL, "host %s has no MAC to bind %s to",
 				 hostname, ipstr);
 	st = ipam_stmt(db, sql_other);

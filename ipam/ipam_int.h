@@ -40,6 +40,9 @@ int ipam_exec_stmt(struct ipam *db, sqlite3_stmt *st, const char *what);
 /* One integer from the first row (def if there is none). */
 int64_t ipam_query_int(struct ipam *db, sqlite3_stmt *st, int64_t def);
 
+/* The first row's first column as text into buf; false (buf "") if none. */
+bool ipam_query_text(struct ipam *db, sqlite3_stmt *st, char *buf,
+		     size_t size);
 /* One count from a cached statement with ?1 bound to id. */
 int64_t ipam_count(struct ipam *db, const char *sql, int64_t id);
 

@@ -184,11 +184,8 @@ int ipam_setting_get(struct ipam *db, const char *key, char *buf, size_t size)
 	if (!st)
 		return -EIO;
 	ipam_bind_text(st, 1, key);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(buf, size, "%s", sqlite3_column_text(st, 0));
-	else
+	if (!ipam_query_text(db, st, buf, size))
 		snprintf(buf, size, "%s", d->def);
-	sqlite3_reset(st);
 	return 0;
 }
 
