@@ -88,6 +88,17 @@ sqlite3_stmt *ipam_stmt(struct ipam *db, const char *sql)
 	return st;
 }
 
+int64_t ipam_vm_steps(struct ipam *db)
+{
+	int64_t n = 0;
+
+	for (int i = 0; i < IPAM_STMT_CACHE; i++)
+		if (db->cache[i].stmt)
+			n += sqlite3_stmt_status(db->cache[i].stmt,
+						 SQLITE_STMTSTATUS_VM_STEP, 1);
+	return n;
+}
+
 int ipam_exec_stmt(struct ipam *db, sqlite3_stmt *st, const char *what)
 {
 	int rc;

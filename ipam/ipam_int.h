@@ -23,6 +23,10 @@ struct ipam {
 	} cache[IPAM_STMT_CACHE];
 };
 
+/* SQLite virtual-machine steps run by the cached statements since the last
+ * call (and reset): a deterministic measure of work, for tests. */
+int64_t ipam_vm_steps(struct ipam *db);
+
 /* Record the reason for a failure; returns r so callers can `return`. */
 int ipam_fail(struct ipam *db, int r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

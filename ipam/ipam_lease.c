@@ -9,28 +9,42 @@
 #include <errno.h>
 #include <string.h>
 
-/* Bind the client's key: client-id when it sent one, else its MAC. */
-static void bind_client(sqlite3_stmt *st, int idx, const struct ipam_client *c)
-{
-	char mac[MAC_STRLEN];
-
-	if (c->client_id && c->client_id_len)
-		sqlite3_bind_blob(st, idx, c->client_id, (int)c->client_id_len,
-				  SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_text(st, idx + 1,
-				  mac_format(&c->mac, mac, sizeof(mac)), -1,
-				  SQLITE_TRANSIENT);
-}
-
 static const char sql_fixed[] =
 	"SELECT ip, state FROM address WHERE subnet_id = ?1 AND mac = ?2 "
 	"AND state IN ('static', 'sticky') ORDER BY state LIMIT 1";
-/* ?2 client-id, or ?3 MAC of a client that sent none. */
-static const char sql_own[] =
-	"SELECT id, ip FROM address WHERE subnet_id = ?1 AND state = 'lease' "
-	"AND ((?2 IS NOT NULL AND client_id = ?2) OR "
-	"     (?2 IS NULL AND client_id IS NULL AND mac = ?3)) LIMIT 1";
+/* The client is its client-id when it sent one, else its MAC. Two
+ * statements, not one with an OR: each must be a seek on its own index
+ * (an OR made SQLite walk every lease of the subnet). */
+static const char sql_own_cid[] =
+	"SELECT id, ip FROM address WHERE subnet_id = ?1 AND client_id = ?2 "
+	"AND state = 'lease' LIMIT 1";
+static const char sql_own_mac[] =
+	"SELECT id, ip FROM address WHERE subnet_id = ?1 AND mac = ?2 "
+	"AND client_id IS NULL AND state = 'lease' LIMIT 1";
+
+/* The client's lease row on the subnet: its id and address, or 0. */
+static int64_t own_lease(struct ipam *db, int64_t subnet_id,
+			 const struct ipam_client *c, struct ip_addr *ret_ip)
+{
+	bool by_cid = c->client_id && c->client_id_len;
+	sqlite3_stmt *st = ipam_stmt(db, by_cid ? sql_own_cid : sql_own_mac);
+	char mac[MAC_STRLEN];
+	int64_t id = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, subnet_id);
+	if (by_cid)
+		sqlite3_bind_blob(st, 2, c->client_id, (int)c->client_id_len,
+				  SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_text(st, 2, mac_format(&c->mac, mac, sizeof(mac)),
+				  -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && ipam_column_ip(st, 1, ret_ip) == 0)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
+}
 static const char sql_lease_ins[] =
 	"INSERT INTO address (subnet_id, ip, state, mac, client_id, hostname, "
 	"expiry, updated) VALUES (?1, ?2, 'lease', ?3, ?4, ?5, ?6, ?7)";
@@ -139,17 +153,9 @@ static int try_fixed(struct alloc *a)
 /* Step 2: the client's own lease, current or expired but not reused. */
 static int try_own(struct alloc *a)
 {
-	sqlite3_stmt *st = ipam_stmt(a->db, sql_own);
 	struct ip_addr ip;
-	int64_t id = 0;
+	int64_t id = own_lease(a->db, a->s->id, a->c, &ip);
 
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, a->s->id);
-	bind_client(st, 2, a->c);
-	if (sqlite3_step(st) == SQLITE_ROW && ipam_column_ip(st, 1, &ip) == 0)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	if (id == 0)
 		return 0;
 	/* The operator may have shrunk the pool under it since. */
@@ -297,15 +303,9 @@ int ipam_lease_release(struct ipam *db, int64_t subnet_id,
 	r = ipam_write_begin(db);
 	if (r < 0)
 		return r;
-	st = ipam_stmt(db, sql_own);
-	if (!st)
-		return ipam_write_end(db, -EIO);
-	sqlite3_bind_int64(st, 1, subnet_id);
-	bind_client(st, 2, c);
-	if (sqlite3_step(st) == SQLITE_ROW && ipam_column_ip(st, 1, &own) == 0 &&
-	    ip_equal(&own, ip))
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	id = own_lease(db, subnet_id, c, &own);
+	if (id != 0 && !ip_equal(&own, ip))
+		id = 0;
 	if (id == 0)
 		return ipam_write_end(db, ipam_fail(db, -ENOENT, "%s is not "
 				      "leased to this client",

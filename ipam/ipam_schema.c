@@ -72,13 +72,16 @@ static const char v1_model[] =
 "  updated INTEGER NOT NULL,"
 "  comment TEXT,"
 "  UNIQUE (subnet_id, ip));"
-"CREATE INDEX address_mac ON address(subnet_id, mac);"
-"CREATE INDEX address_client ON address(subnet_id, client_id);"
+/* state last: the planner (without statistics) must prefer these to
+ * address_expiry for lookups by MAC or client-id. */
+"CREATE INDEX address_mac ON address(subnet_id, mac, state);"
+"CREATE INDEX address_client ON address(subnet_id, client_id, state);"
 "CREATE INDEX address_expiry ON address(subnet_id, state, expiry);"
 "CREATE INDEX address_host ON address(host_id);"
-/* A MAC has at most one static address per subnet, even for raw writers. */
-"CREATE UNIQUE INDEX address_static_mac ON address(subnet_id, mac)"
-"  WHERE state = 'static';"
+/* A MAC has at most one fixed (static or sticky) address per subnet, even
+ * for raw writers. */
+"CREATE UNIQUE INDEX address_fixed_mac ON address(subnet_id, mac)"
+"  WHERE state IN ('static', 'sticky');"
 "CREATE TABLE interface ("
 "  name TEXT PRIMARY KEY,"
 "  vlan_id INTEGER NOT NULL REFERENCES vlan(id) ON DELETE CASCADE,"
