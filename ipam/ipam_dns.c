@@ -126,8 +126,8 @@ int ipam_domain_set(struct ipam *db, const char *in, int64_t ttl)
 int ipam_domain_rm(struct ipam *db, const char *in, bool force,
 		   json_t **ret_removed)
 {
-	int64_t id, hosts, subnets, records;
-	sqlite3_stmt *st;
+	char what[300];
+	int64_t id;
 	int r = ipam_write_begin(db);
 
 	if (r < 0)
@@ -135,23 +135,21 @@ int ipam_domain_rm(struct ipam *db, const char *in, bool force,
 	r = ipam_domain_id(db, in, false, &id);
 	if (r < 0)
 		return ipam_write_end(db, r);
-	hosts = ipam_count(db, "SELECT count(*) FROM host WHERE domain_id = ?1", id);
-	subnets = ipam_count(db, "SELECT count(*) FROM subnet WHERE domain_id = ?1", id);
-	records = ipam_count(db, "SELECT count(*) FROM dns_record WHERE domain_id = ?1", id);
-	if ((hosts || subnets || records) && !force)
-		return ipam_write_end(db, ipam_fail(db, -ENOTEMPTY, "domain %s "
-				      "is still used by %lld host(s), %lld "
-				      "subnet(s) and %lld record(s): use --force",
-				      in, (long long)hosts, (long long)subnets,
-				      (long long)records));
-	st = ipam_stmt(db, "DELETE FROM domain WHERE id = ?1");
-	if (st)
-		sqlite3_bind_int64(st, 1, id);
-	r = ipam_exec_stmt(db, st, "remove domain");
-	if (r == 0 && ret_removed)
-		*ret_removed = json_pack("{sIsIsI}", "records", (json_int_t)records,
-					 "hosts_unlinked", (json_int_t)hosts,
-					 "subnets_unlinked", (json_int_t)subnets);
+	/* Records go with it; hosts and subnets stay, without a domain. */
+	struct ipam_child c[] = {
+		{ "records", "record", "records", ipam_count(db,
+		  "SELECT count(*) FROM dns_record WHERE domain_id = ?1", id) },
+		{ "unlinked_hosts", "host left without a domain",
+		  "hosts left without a domain", ipam_count(db,
+		  "SELECT count(*) FROM host WHERE domain_id = ?1", id) },
+		{ "unlinked_subnets", "subnet left without a domain",
+		  "subnets left without a domain", ipam_count(db,
+		  "SELECT count(*) FROM subnet WHERE domain_id = ?1", id) },
+	};
+	snprintf(what, sizeof(what), "domain %s", in);
+	r = ipam_remove_with_children(db, what, c, sizeof(c) / sizeof(c[0]),
+				      force, "DELETE FROM domain WHERE id = ?1",
+				      id, ret_removed);
 	return ipam_write_end(db, r);
 }
 
@@ -335,8 +333,8 @@ int ipam_record_add(struct ipam *db, const char *fqdn, const char *type_in,
 	ipam_bind_text(st, 1, name);
 	ipam_bind_text(st, 2, type);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		r = ipam_fail(db, -EEXIST, "%s already has a %s record, and a "
-			      "CNAME cannot share its name with other data",
+		r = ipam_fail(db, -EEXIST, "%s already has a record of type %s, "
+			      "and a CNAME cannot share its name with other data",
 			      name, sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	if (r < 0)

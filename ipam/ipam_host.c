@@ -83,6 +83,37 @@ static int address_free(struct ipam *db, const struct ip_addr *ip,
 	return 0;
 }
 
+/* A MAC has at most one fixed (static or sticky) address per subnet; the
+ * host's own (being replaced) does not count. */
+static int mac_fixed_free(struct ipam *db, const struct ipam_subnet_info *s,
+			  const char *mac, int64_t host_id)
+{
+	static const char sql[] =
+		"SELECT ip_text(a.ip), a.state, h.hostname FROM address a "
+		"LEFT JOIN host h ON h.id = a.host_id WHERE a.subnet_id = ?1 "
+		"AND a.mac = ?2 AND a.state IN ('static', 'sticky') AND "
+		"(a.host_id IS NULL OR a.host_id != ?3)";
+	sqlite3_stmt *st = ipam_stmt(db, sql);
+	int r = 0;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, s->id);
+	ipam_bind_text(st, 2, mac);
+	sqlite3_bind_int64(st, 3, host_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *host = (const char *)sqlite3_column_text(st, 2);
+
+		r = ipam_fail(db, -EEXIST, "MAC %s already has %s address %s on "
+			      "subnet %s%s%s%s", mac, sqlite3_column_text(st, 1),
+			      sqlite3_column_text(st, 0), s->text,
+			      host ? " (host " : "", host ? host : "",
+			      host ? ")" : "");
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
 static const char sql_addr_ins[] =
 	"INSERT INTO address (subnet_id, ip, state, mac, host_id, hostname, "
 	"updated, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -181,7 +212,24 @@ static int host_mac_rm(struct ipam *db, int64_t id, const char *hostname,
 	r = ipam_exec_stmt(db, st, "remove MAC");
 	if (r == 0 && sqlite3_changes(db->sql) == 0)
 		r = ipam_fail(db, -ENOENT, "host %s has no MAC %s", hostname, mac);
-	return r;
+	if (r < 0)
+		return r;
+	/* Its static addresses move to the host's first remaining MAC. */
+	if (ipam_count(db, "SELECT count(*) FROM host_mac WHERE host_id = ?1",
+		       id) == 0 &&
+	    ipam_count(db, "SELECT count(*) FROM address WHERE host_id = ?1",
+		       id) > 0)
+		return ipam_fail(db, -EINVAL, "%s is the last MAC of host %s, "
+				 "which has static addresses: add another MAC, "
+				 "or drop them with --ip ''", mac, hostname);
+	st = ipam_stmt(db, "UPDATE address SET mac = (SELECT mac FROM host_mac "
+		       "WHERE host_id = ?2 ORDER BY rowid LIMIT 1) "
+		       "WHERE host_id = ?2 AND mac = ?1");
+	if (!st)
+		return -EIO;
+	ipam_bind_text(st, 1, mac);
+	sqlite3_bind_int64(st, 2, id);
+	return ipam_exec_stmt(db, st, "move static addresses to another MAC");
 }
 
 /* Remove every address row of the host (or only those in one subnet),
@@ -216,11 +264,6 @@ static int host_static_set(struct ipam *db, int64_t id, const char *hostname,
 {
 	static const char sql_mac[] =
 		"SELECT mac FROM host_mac WHERE host_id = ?1 ORDER BY rowid LIMIT 1";
-	static const char sql_other[] =
-		"SELECT ip_text(a.ip), h.hostname FROM address a "
-		"LEFT JOIN host h ON h.id = a.host_id WHERE a.subnet_id = ?1 "
-		"AND a.mac = ?2 AND a.state = 'static' AND "
-		"(a.host_id IS NULL OR a.host_id != ?3)";
 	struct ipam_subnet_info s;
 	char mac[MAC_STRLEN];
 	struct ip_addr ip;
@@ -242,20 +285,7 @@ static int host_static_set(struct ipam *db, int64_t id, const char *hostname,
 	if (!ipam_query_text(db, st, mac, sizeof(mac)))
 		return ipam_fail(db, -EINVAL, "host %s has no MAC to bind %s to",
 				 hostname, ipstr);
-	st = ipam_stmt(db, sql_other);
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, sid);
-	ipam_bind_text(st, 2, mac);
-	sqlite3_bind_int64(st, 3, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		r = ipam_fail(db, -EEXIST, "MAC %s already has static address %s "
-			      "on subnet %s (host %s)", mac,
-			      sqlite3_column_text(st, 0), s.text,
-			      sqlite3_column_text(st, 1) ?
-			      (const char *)sqlite3_column_text(st, 1) : "none");
-	sqlite3_reset(st);
-	if (r < 0)
+	if ((r = mac_fixed_free(db, &s, mac, id)) < 0)
 		return r;
 	return address_insert(db, &s, &ip, "static", mac, id, hostname, NULL);
 }
@@ -281,10 +311,11 @@ static int host_apply(struct ipam *db, int64_t id, const char *hostname,
 	if (o->boot && !token_ok(o->boot))
 		return ipam_fail(db, -EINVAL, "boot profile '%s' is invalid: use "
 				 "letters, digits, '-' and '_'", o->boot);
-	for (size_t i = 0; r == 0 && i < o->nrm_macs; i++)
-		r = host_mac_rm(db, id, hostname, o->rm_macs[i]);
+	/* Adds first: --rm-mac OLD --mac NEW must not see a host with none. */
 	for (size_t i = 0; r == 0 && i < o->nmacs; i++)
 		r = host_mac_add(db, id, o->macs[i]);
+	for (size_t i = 0; r == 0 && i < o->nrm_macs; i++)
+		r = host_mac_rm(db, id, hostname, o->rm_macs[i]);
 	if (r == 0 && o->domain && o->domain[0])
 		r = ipam_domain_id(db, o->domain, true, &dom);
 	if (r < 0)
@@ -446,6 +477,8 @@ int ipam_address_reserve(struct ipam *db, const char *ipstr,
 	if (r < 0)
 		return r;
 	r = address_free(db, &ip, &s);
+	if (r == 0 && o->mac)
+		r = mac_fixed_free(db, &s, mac, 0);
 	if (r == 0)
 		r = address_insert(db, &s, &ip, o->mac ? "sticky" : "reserved",
 				   o->mac ? mac : NULL, 0, o->hostname, o->comment);

@@ -50,6 +50,22 @@ bool ipam_query_text(struct ipam *db, sqlite3_stmt *st, char *buf,
 /* One count from a cached statement with ?1 bound to id. */
 int64_t ipam_count(struct ipam *db, const char *sql, int64_t id);
 
+/* What removing an object takes with it: one kind of child and its count. */
+struct ipam_child {
+	const char *key, *one, *many;	/* "ranges", "range", "ranges" */
+	int64_t n;
+};
+/*
+ * The shared end of every rm: refuse with -ENOTEMPTY ("X still has 1 range
+ * and 3 addresses: ... --force") unless forced or childless, then run
+ * del_sql (?1 = id; children go by ON DELETE CASCADE) and report
+ * {"with": {key: n}, "summary": "1 range and 3 addresses"}.
+ */
+int ipam_remove_with_children(struct ipam *db, const char *what,
+			      const struct ipam_child *c, size_t k, bool force,
+			      const char *del_sql, int64_t id,
+			      json_t **ret_removed);
+
 /* Bind an address as its 4- or 16-byte network-order blob. */
 int ipam_bind_ip(sqlite3_stmt *st, int idx, const struct ip_addr *a);
 int ipam_column_ip(sqlite3_stmt *st, int col, struct ip_addr *ret);

@@ -112,83 +112,57 @@ int ipam_fabric_rename(struct ipam *db, const char *name, const char *newname)
 	return ipam_write_end(db, r);
 }
 
-/* What removing an object takes with it, by the WHERE clause that selects
- * the subnets concerned (?1 is the object's id). */
-struct children {
-	int64_t vlans, subnets, ranges, addresses, interfaces;
-};
-
-static json_t *children_json(const struct children *c)
+/* "2 VLANs, 1 subnet and 40 addresses": the non-zero counts. */
+static void children_text(const struct ipam_child *c, size_t k, char *buf,
+			  size_t size)
 {
-	return json_pack("{sIsIsIsIsI}", "vlans", (json_int_t)c->vlans,
-			 "subnets", (json_int_t)c->subnets,
-			 "ranges", (json_int_t)c->ranges,
-			 "addresses", (json_int_t)c->addresses,
-			 "interfaces", (json_int_t)c->interfaces);
-}
-
-/* "2 VLANs, 3 subnets and 40 addresses" */
-static void children_text(const struct children *c, char *buf, size_t size)
-{
-	const struct { int64_t n; const char *one, *many; } parts[] = {
-		{ c->vlans, "VLAN", "VLANs" },
-		{ c->subnets, "subnet", "subnets" },
-		{ c->ranges, "range", "ranges" },
-		{ c->addresses, "address", "addresses" },
-		{ c->interfaces, "interface", "interfaces" },
-	};
 	size_t o = 0;
 	int shown = 0, total = 0;
 
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		total += parts[i].n > 0;
+	for (size_t i = 0; i < k; i++)
+		total += c[i].n > 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && o < size; i++) {
-		if (parts[i].n <= 0)
+	for (size_t i = 0; i < k && o < size; i++) {
+		if (c[i].n <= 0)
 			continue;
 		shown++;
 		o += (size_t)snprintf(buf + o, size - o, "%s%" PRId64 " %s",
 				      shown == 1 ? "" : shown == total ? " and " : ", ",
-				      parts[i].n,
-				      parts[i].n == 1 ? parts[i].one : parts[i].many);
+				      c[i].n, c[i].n == 1 ? c[i].one : c[i].many);
 	}
 }
 
-static bool children_any(const struct children *c)
-{
-	return c->vlans || c->subnets || c->ranges || c->addresses ||
-	       c->interfaces;
-}
-
-/* Shared end of every rm: refuse with children unless forced, then delete
- * (children go by ON DELETE CASCADE) and report what went. */
-static int remove_with_children(struct ipam *db, const char *what,
-				const struct children *c, bool force,
-				const char *del_sql, int64_t id,
-				json_t **ret_removed)
+int ipam_remove_with_children(struct ipam *db, const char *what,
+			      const struct ipam_child *c, size_t k, bool force,
+			      const char *del_sql, int64_t id,
+			      json_t **ret_removed)
 {
 	char list[256];
 	sqlite3_stmt *st;
+	json_t *with;
 	int r;
 
-	if (children_any(c) && !force) {
-		children_text(c, list, sizeof(list));
+	children_text(c, k, list, sizeof(list));
+	if (list[0] && !force)
 		return ipam_fail(db, -ENOTEMPTY, "%s still has %s: remove them "
 				 "first, or use --force", what, list);
-	}
 	st = ipam_stmt(db, del_sql);
 	if (st)
 		sqlite3_bind_int64(st, 1, id);
 	r = ipam_exec_stmt(db, st, "remove");
-	if (r == 0 && ret_removed)
-		*ret_removed = children_json(c);
-	return r;
+	if (r < 0 || !ret_removed)
+		return r;
+	with = json_object();
+	for (size_t i = 0; with && i < k; i++)
+		json_object_set_new(with, c[i].key, json_integer(c[i].n));
+	*ret_removed = json_pack("{soss}", "with", with ? with : json_object(),
+				 "summary", list);
+	return 0;
 }
 
 int ipam_fabric_rm(struct ipam *db, const char *name, bool force,
 		   json_t **ret_removed)
 {
-	struct children c;
 	char what[128];
 	int64_t id;
 	int r;
@@ -199,21 +173,28 @@ int ipam_fabric_rm(struct ipam *db, const char *name, bool force,
 	r = ipam_fabric_id(db, name, &id);
 	if (r < 0)
 		return ipam_write_end(db, r);
-	c.vlans = ipam_count(db, "SELECT count(*) FROM vlan WHERE fabric_id = ?1", id);
-	c.subnets = ipam_count(db, "SELECT count(*) FROM subnet s JOIN vlan v "
-			       "ON v.id = s.vlan_id WHERE v.fabric_id = ?1", id);
-	c.ranges = ipam_count(db, "SELECT count(*) FROM iprange r JOIN subnet s "
-			      "ON s.id = r.subnet_id JOIN vlan v ON v.id = "
-			      "s.vlan_id WHERE v.fabric_id = ?1", id);
-	c.addresses = ipam_count(db, "SELECT count(*) FROM address a JOIN subnet s "
-				 "ON s.id = a.subnet_id JOIN vlan v ON v.id = "
-				 "s.vlan_id WHERE v.fabric_id = ?1", id);
-	c.interfaces = ipam_count(db, "SELECT count(*) FROM interface i JOIN vlan v "
-				  "ON v.id = i.vlan_id WHERE v.fabric_id = ?1", id);
+	struct ipam_child c[] = {
+		{ "vlans", "VLAN", "VLANs", ipam_count(db,
+		  "SELECT count(*) FROM vlan WHERE fabric_id = ?1", id) },
+		{ "subnets", "subnet", "subnets", ipam_count(db,
+		  "SELECT count(*) FROM subnet s JOIN vlan v ON v.id = s.vlan_id "
+		  "WHERE v.fabric_id = ?1", id) },
+		{ "ranges", "range", "ranges", ipam_count(db,
+		  "SELECT count(*) FROM iprange r JOIN subnet s ON s.id = "
+		  "r.subnet_id JOIN vlan v ON v.id = s.vlan_id "
+		  "WHERE v.fabric_id = ?1", id) },
+		{ "addresses", "address", "addresses", ipam_count(db,
+		  "SELECT count(*) FROM address a JOIN subnet s ON s.id = "
+		  "a.subnet_id JOIN vlan v ON v.id = s.vlan_id "
+		  "WHERE v.fabric_id = ?1", id) },
+		{ "interfaces", "interface", "interfaces", ipam_count(db,
+		  "SELECT count(*) FROM interface i JOIN vlan v ON v.id = "
+		  "i.vlan_id WHERE v.fabric_id = ?1", id) },
+	};
 	snprintf(what, sizeof(what), "fabric %s", name);
-	r = remove_with_children(db, what, &c, force,
-				 "DELETE FROM fabric WHERE id = ?1", id,
-				 ret_removed);
+	r = ipam_remove_with_children(db, what, c, sizeof(c) / sizeof(c[0]),
+				      force, "DELETE FROM fabric WHERE id = ?1",
+				      id, ret_removed);
 	return ipam_write_end(db, r);
 }
 
@@ -339,7 +320,6 @@ int ipam_vlan_set(struct ipam *db, const char *fabric, int vid,
 int ipam_vlan_rm(struct ipam *db, const char *fabric, int vid, bool force,
 		 json_t **ret_removed)
 {
-	struct children c = { 0 };
 	char what[160];
 	int64_t id;
 	int r;
@@ -350,17 +330,22 @@ int ipam_vlan_rm(struct ipam *db, const char *fabric, int vid, bool force,
 	r = ipam_vlan_id(db, fabric, vid, &id);
 	if (r < 0)
 		return ipam_write_end(db, r);
-	c.subnets = ipam_count(db, "SELECT count(*) FROM subnet WHERE vlan_id = ?1", id);
-	c.ranges = ipam_count(db, "SELECT count(*) FROM iprange r JOIN subnet s "
-			      "ON s.id = r.subnet_id WHERE s.vlan_id = ?1", id);
-	c.addresses = ipam_count(db, "SELECT count(*) FROM address a JOIN subnet s "
-				 "ON s.id = a.subnet_id WHERE s.vlan_id = ?1", id);
-	c.interfaces = ipam_count(db, "SELECT count(*) FROM interface "
-				  "WHERE vlan_id = ?1", id);
+	struct ipam_child c[] = {
+		{ "subnets", "subnet", "subnets", ipam_count(db,
+		  "SELECT count(*) FROM subnet WHERE vlan_id = ?1", id) },
+		{ "ranges", "range", "ranges", ipam_count(db,
+		  "SELECT count(*) FROM iprange r JOIN subnet s ON s.id = "
+		  "r.subnet_id WHERE s.vlan_id = ?1", id) },
+		{ "addresses", "address", "addresses", ipam_count(db,
+		  "SELECT count(*) FROM address a JOIN subnet s ON s.id = "
+		  "a.subnet_id WHERE s.vlan_id = ?1", id) },
+		{ "interfaces", "interface", "interfaces", ipam_count(db,
+		  "SELECT count(*) FROM interface WHERE vlan_id = ?1", id) },
+	};
 	snprintf(what, sizeof(what), "VLAN %s/%d", fabric, vid);
-	r = remove_with_children(db, what, &c, force,
-				 "DELETE FROM vlan WHERE id = ?1", id,
-				 ret_removed);
+	r = ipam_remove_with_children(db, what, c, sizeof(c) / sizeof(c[0]),
+				      force, "DELETE FROM vlan WHERE id = ?1",
+				      id, ret_removed);
 	return ipam_write_end(db, r);
 }
 

@@ -184,6 +184,24 @@ static int bind_list(struct ipam *db, sqlite3_stmt *st, int flag_idx,
 	return r;
 }
 
+/* A gateway is a host: not an IPv4 subnet's network or broadcast address. */
+static int gateway_usable(struct ipam *db, const struct cidr *c,
+			  const struct ip_addr *gw, const char *text)
+{
+	struct ip_addr first, last;
+	char a[IP_STRLEN];
+
+	if (c->net.family != AF_INET || c->prefix > 30)
+		return 0;
+	cidr_first(c, &first);
+	cidr_last(c, &last);
+	if (!ip_equal(gw, &first) && !ip_equal(gw, &last))
+		return 0;
+	return ipam_fail(db, -EINVAL, "gateway %s is the %s address of subnet "
+			 "%s", ip_format(gw, a, sizeof(a)),
+			 ip_equal(gw, &first) ? "network" : "broadcast", text);
+}
+
 static int subnet_apply(struct ipam *db, int64_t id, const struct cidr *c,
 			const struct ipam_subnet_opts *o)
 {
@@ -208,10 +226,12 @@ static int subnet_apply(struct ipam *db, int64_t id, const struct cidr *c,
 		r = ipam_parse_ip(db, o->gateway, "gateway", &gw);
 		if (r < 0)
 			return r;
+		cidr_format(c, cbuf, sizeof(cbuf));
 		if (!cidr_contains(c, &gw))
 			return ipam_fail(db, -EINVAL, "gateway %s is outside "
-					 "subnet %s", o->gateway,
-					 cidr_format(c, cbuf, sizeof(cbuf)));
+					 "subnet %s", o->gateway, cbuf);
+		if ((r = gateway_usable(db, c, &gw, cbuf)) < 0)
+			return r;
 	}
 	if (o->domain && o->domain[0] &&
 	    (r = ipam_domain_id(db, o->domain, true, &dom)) < 0)
@@ -302,33 +322,25 @@ int ipam_subnet_set(struct ipam *db, const char *cidr,
 int ipam_subnet_rm(struct ipam *db, const char *cidr, bool force,
 		   json_t **ret_removed)
 {
-	char list[200];
-	int64_t id, ranges, addrs;
-	struct cidr c;
-	sqlite3_stmt *st;
+	char what[80];
+	int64_t id;
 	int r = ipam_write_begin(db);
 
 	if (r < 0)
 		return r;
-	r = ipam_subnet_id(db, cidr, &id, &c);
+	r = ipam_subnet_id(db, cidr, &id, NULL);
 	if (r < 0)
 		return ipam_write_end(db, r);
-	ranges = ipam_count(db, "SELECT count(*) FROM iprange WHERE subnet_id = ?1", id);
-	addrs = ipam_count(db, "SELECT count(*) FROM address WHERE subnet_id = ?1", id);
-	if ((ranges || addrs) && !force) {
-		snprintf(list, sizeof(list), "%lld range(s) and %lld address(es)",
-			 (long long)ranges, (long long)addrs);
-		return ipam_write_end(db, ipam_fail(db, -ENOTEMPTY, "subnet %s "
-				      "still has %s: remove them first, or use "
-				      "--force", cidr, list));
-	}
-	st = ipam_stmt(db, "DELETE FROM subnet WHERE id = ?1");
-	if (st)
-		sqlite3_bind_int64(st, 1, id);
-	r = ipam_exec_stmt(db, st, "remove subnet");
-	if (r == 0 && ret_removed)
-		*ret_removed = json_pack("{sIsI}", "ranges", (json_int_t)ranges,
-					 "addresses", (json_int_t)addrs);
+	struct ipam_child c[] = {
+		{ "ranges", "range", "ranges", ipam_count(db,
+		  "SELECT count(*) FROM iprange WHERE subnet_id = ?1", id) },
+		{ "addresses", "address", "addresses", ipam_count(db,
+		  "SELECT count(*) FROM address WHERE subnet_id = ?1", id) },
+	};
+	snprintf(what, sizeof(what), "subnet %s", cidr);
+	r = ipam_remove_with_children(db, what, c, sizeof(c) / sizeof(c[0]),
+				      force, "DELETE FROM subnet WHERE id = ?1",
+				      id, ret_removed);
 	return ipam_write_end(db, r);
 }
 

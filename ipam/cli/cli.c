@@ -224,10 +224,14 @@ static int run_verb(const char *path, const struct cli_object *o, int argc,
 	struct ipam *db;
 	int r;
 
-	if (argc == 0 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
+	if (argc == 0) {
+		object_help(stderr, o);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
 	    !strcmp(argv[0], "help")) {
 		object_help(stdout, o);
-		return argc == 0 ? EXIT_USAGE : EXIT_OK;
+		return EXIT_OK;
 	}
 	for (v = o->verbs; v->name && strcmp(v->name, argv[0]); v++)
 		;
@@ -278,7 +282,7 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		} else if (!strcmp(s, "--db") && i + 1 < argc) {
 			path = argv[++i];
-		} else if (!strncmp(s, "--db=", 5)) {
+		} else if (!strncmp(s, "--db=", 5) && s[5]) {
 			path = s + 5;
 		} else if (!strcmp(s, "--log-level") && i + 1 < argc) {
 			if (log_level_parse(argv[++i], &level) < 0)

@@ -78,6 +78,8 @@ int cli_removed(struct ipam *db, int r, const char *what, json_t *removed,
 int cli_check_cidr(const char *s);
 int cli_check_ip(const char *s);
 int cli_check_mac(const char *s);
+/* IP[,IP...]; "" (clear) passes. */
+int cli_check_ip_list(const char *s, const char *what);
 int cli_parse_int(const char *s, const char *what, int64_t min, int64_t max,
 		  int64_t *ret);
 /* "FABRIC/VID" or the pair FABRIC VID. */

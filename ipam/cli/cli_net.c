@@ -169,6 +169,9 @@ static int subnet_opts(const struct cli_verb *v, struct cli_args *a,
 	o->gateway = s;
 	o->dns = cli_opt(v, a, "dns");
 	o->ntp = cli_opt(v, a, "ntp");
+	if ((o->dns && cli_check_ip_list(o->dns, "--dns")) ||
+	    (o->ntp && cli_check_ip_list(o->ntp, "--ntp")))
+		return EXIT_USAGE;
 	o->domain = cli_opt(v, a, "domain");
 	if ((s = cli_opt(v, a, "lease-time")) &&
 	    cli_parse_int(s, "--lease-time", 60, 31536000, &o->lease_time))

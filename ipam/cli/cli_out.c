@@ -178,28 +178,23 @@ int cli_print(struct ipam *db, json_t *v, bool json)
 int cli_removed(struct ipam *db, int r, const char *what, json_t *removed,
 		bool json)
 {
-	const char *k;
-	json_t *v;
-	bool any = false;
+	const char *summary = json_string_value(json_object_get(removed,
+								"summary"));
 
 	if (r < 0)
 		return cli_result(db, r);
 	if (json) {
-		json_t *o = json_pack("{ssso}", "removed", what, "with",
-				      removed ? removed : json_object());
+		json_t *o = json_pack("{ssOss}", "removed", what, "with",
+				      json_object_get(removed, "with"),
+				      "summary", summary ? summary : "");
 
 		jsonout_print(stdout, o);
 		json_decref(o);
-		return EXIT_OK;
+	} else if (summary && summary[0]) {
+		printf("removed %s with %s\n", what, summary);
+	} else {
+		printf("removed %s\n", what);
 	}
-	printf("removed %s", what);
-	json_object_foreach(removed, k, v) {
-		if (json_integer_value(v) == 0)
-			continue;
-		printf("%s %lld %s", any ? "," : " with", (long long)json_integer_value(v), k);
-		any = true;
-	}
-	printf("\n");
 	json_decref(removed);
 	return EXIT_OK;
 }
@@ -226,6 +221,30 @@ int cli_check_ip(const char *s)
 	if (ip_parse(&a, s) < 0)
 		return cli_usage_error("'%s' is not an IP address", s);
 	return 0;
+}
+
+int cli_check_ip_list(const char *s, const char *what)
+{
+	char item[IP_STRLEN + 1];
+	struct ip_addr a;
+	const char *p = s;
+
+	if (!s[0])
+		return 0;			/* "" clears */
+	for (;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n >= sizeof(item))
+			return cli_usage_error("%s '%s' is not IP[,IP...]", what, s);
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (ip_parse(&a, item) < 0)
+			return cli_usage_error("%s: '%s' is not an IP address",
+					       what, item);
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
 }
 
 int cli_check_mac(const char *s)

@@ -283,8 +283,8 @@ TEST(rm_with_children)
 	CHECK_INT(ipam_address_reserve(db, "10.0.0.5", &r), 0);
 	CHECK_INT(ipam_interface_set(db, "br0", "lab", 0, "operator"), 0);
 	CHECK_FAILS(db, ipam_subnet_rm(db, "10.0.0.0/24", false, NULL),
-		    -ENOTEMPTY, "subnet 10.0.0.0/24 still has 1 range(s) and 1 "
-		    "address(es): remove them first, or use --force");
+		    -ENOTEMPTY, "subnet 10.0.0.0/24 still has 1 range and 1 "
+		    "address: remove them first, or use --force");
 	CHECK_FAILS(db, ipam_vlan_rm(db, "lab", 0, false, NULL), -ENOTEMPTY,
 		    "VLAN lab/0 still has 1 subnet, 1 range, 1 address and 1 "
 		    "interface");
@@ -294,9 +294,14 @@ TEST(rm_with_children)
 	/* An empty VLAN goes without --force. */
 	CHECK_INT(ipam_vlan_rm(db, "lab", 42, false, NULL), 0);
 	CHECK_INT(ipam_fabric_rm(db, "lab", true, &removed), 0);
-	CHECK_INT(json_integer_value(json_object_get(removed, "vlans")), 1);
-	CHECK_INT(json_integer_value(json_object_get(removed, "subnets")), 1);
-	CHECK_INT(json_integer_value(json_object_get(removed, "addresses")), 1);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(removed,
+		  "with"), "vlans")), 1);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(removed,
+		  "with"), "subnets")), 1);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(removed,
+		  "with"), "addresses")), 1);
+	CHECK_STR(json_string_value(json_object_get(removed, "summary")),
+		  "1 VLAN, 1 subnet, 1 range, 1 address and 1 interface");
 	json_decref(removed);
 	json_t *all = ipam_address_list(db, NULL, NULL);
 	CHECK_INT(json_array_size(all), 0);
@@ -343,8 +348,8 @@ TEST(dns_rules)
 		    "record www.lab.example A 10.0.0.5 already exists");
 	CHECK_FAILS(db, ipam_record_add(db, "www.lab.example", "CNAME",
 					"web.lab.example", 0), -EEXIST,
-		    "www.lab.example already has a A record, and a CNAME cannot "
-		    "share its name");
+		    "www.lab.example already has a record of type A, and a CNAME "
+		    "cannot share its name");
 	CHECK_INT(ipam_record_add(db, "5.0.0.10.in-addr.arpa", "PTR",
 				  "www.lab.example", 0), 0);
 	json_t *l = ipam_record_list(db, "lab.example");
@@ -353,8 +358,8 @@ TEST(dns_rules)
 		  "0 5 389 ldap.lab.example");
 	json_decref(l);
 	CHECK_FAILS(db, ipam_domain_rm(db, "lab.example", false, NULL),
-		    -ENOTEMPTY, "domain lab.example is still used by 0 host(s), "
-		    "0 subnet(s) and 3 record(s)");
+		    -ENOTEMPTY, "domain lab.example still has 3 records: remove "
+		    "them first, or use --force");
 	CHECK_FAILS(db, ipam_record_rm(db, "www.lab.example", "A", "10.0.0.6"),
 		    -ENOENT, "no A record at www.lab.example with data 10.0.0.6");
 	CHECK_INT(ipam_record_rm(db, "www.lab.example", "A", NULL), 0);
