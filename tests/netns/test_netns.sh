@@ -273,15 +273,23 @@ check "guard: passing test appending to resolv.conf fails; restored in place" \
 	guard_ok 5 same
 check "guard: and its lab is gone" nothing_left 5
 
-# A hard link keeps the original inode, to put it back afterwards.
-ln /etc/resolv.conf "$resolv_orig"
-run_child 6 replace
-check "guard: skipping test replacing it (rename, mode 644) fails; restored" \
-	guard_ok 6 any
-check "guard: and its lab is gone" nothing_left 6
-
-check "/etc/resolv.conf is back on its original inode $resolv_inode" \
-	[ "$(stat -c %i /etc/resolv.conf)" = "$resolv_inode" ]
+# Replacing the file by rename (as DHCP client hooks do) is only possible
+# where it is a regular file and not a mount point: in a container it is
+# often bind-mounted, and rename over it fails (EBUSY).
+if [ -f /etc/resolv.conf ] && [ ! -L /etc/resolv.conf ] &&
+	! mountpoint -q /etc/resolv.conf 2>/dev/null; then
+	# A hard link keeps the original inode, to put it back afterwards.
+	ln /etc/resolv.conf "$resolv_orig"
+	run_child 6 replace
+	check "guard: skipping test replacing it (rename, mode 644) fails; restored" \
+		guard_ok 6 any
+	check "guard: and its lab is gone" nothing_left 6
+	check "/etc/resolv.conf is back on its original inode $resolv_inode" \
+		[ "$(stat -c %i /etc/resolv.conf)" = "$resolv_inode" ]
+else
+	echo "note: /etc/resolv.conf is a link or a mount point here: the" \
+		"replace-by-rename case of the guard is not exercised"
+fi
 check "/etc/resolv.conf still has its nameserver line" \
 	grep -q '^nameserver ' /etc/resolv.conf
 
