@@ -8,10 +8,12 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "jsonout.h"
 #include "log.h"
@@ -193,6 +195,17 @@ static int do_init(const char *path, int argc, char **argv)
 	}
 	if (argc > 0)
 		return cli_usage_error("init takes no arguments");
+	/* The database's folder (/var/lib/racknet by default) may be new. */
+	{
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		if (mkdir(dirname(dir), 0750) < 0 && errno != EEXIST) {
+			fprintf(stderr, "racknet: cannot create %s: %s\n", dir,
+				strerror(errno));
+			return EXIT_REFUSED;
+		}
+	}
 	r = ipam_open(path, 0, &db, err, sizeof(err));
 	before = r == 0 ? ipam_schema_latest() : -1;
 	if (r == 0)

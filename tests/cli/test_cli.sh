@@ -228,7 +228,12 @@ t_init_and_db() {
 		fail "exit 0, '$T/created.db: IPAM schema version N' without 'already current'"
 	fi
 	fails 2 "init takes no arguments" init extra
-	fails 1 "cannot open" --db "$T/no/such/dir/x.db" init
+	# init makes the database's own folder (as for /var/lib/racknet), but
+	# not a whole missing path.
+	says "IPAM schema version" --db "$T/newdir/x.db" init
+	check "init created the folder, mode 750" \
+		test "$(stat -c %a "$T/newdir")" = 750
+	fails 1 "cannot create $T/no/such/dir" --db "$T/no/such/dir/x.db" init
 	printf 'this is not sqlite\n' >"$T/garbage.db"
 	fails 1 "file is not a database" --db "$T/garbage.db" fabric list
 
