@@ -35,6 +35,8 @@
 #   nt_defer CMD...            run CMD first thing at cleanup
 #   nt_cleanup                 stop, delete, check resolv.conf (EXIT does it)
 #   nt_name SHORT              the real name for SHORT
+#   nt_check WHAT CMD...       one counted check: "ok: WHAT" or "FAIL: WHAT"
+#   nt_summary                 "N passed, M failed"; false if any failed
 #
 # Names. Every object the helper creates (namespace, bridge, veth end, TAP)
 # gets this run's prefix: "r" + the test's PID in hex + "-", e.g. r3039-a.
@@ -73,6 +75,28 @@
 
 [ -n "${NT__SOURCED:-}" ] && return 0
 NT__SOURCED=1
+
+NT_PASSES=0		# nt_check counts
+NT_FAILS=0
+
+# nt_check WHAT CMD...: run CMD as one counted check of the test.
+nt_check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+		NT_PASSES=$((NT_PASSES + 1))
+	else
+		echo "FAIL: $what"
+		NT_FAILS=$((NT_FAILS + 1))
+	fi
+}
+
+# nt_summary: print the counts; the test's exit status (end the test with it).
+nt_summary() {
+	echo "$NT_PASSES passed, $NT_FAILS failed"
+	[ "$NT_FAILS" -eq 0 ]
+}
 
 NT__PID=""		# $$ of the shell that called nt_init
 NT__STATE=""		# private state directory

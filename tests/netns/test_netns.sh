@@ -29,19 +29,6 @@ if ! command -v ping >/dev/null; then
 	exit 77
 fi
 
-fails=0
-passes=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passes=$((passes + 1))
-	else
-		echo "FAIL: $what"
-		fails=$((fails + 1))
-	fi
-}
 
 work=$(mktemp -d)
 nt_defer rm -rf "$work"
@@ -85,15 +72,15 @@ prefixed() {
 	[ "$A" = "${prefix}a" ] && [ "$BR" = "${prefix}br" ] &&
 		[ "$VB" = "${prefix}vb" ] && [ "$(nt_name t42)" = "${prefix}t42" ]
 }
-check "names carry the run's prefix ($prefix)" prefixed
-check "ping $A -> $B across $BR" \
+nt_check "names carry the run's prefix ($prefix)" prefixed
+nt_check "ping $A -> $B across $BR" \
 	nt_wait_for 10 nt_exec "$A" ping -n -c 1 -W 1 10.77.0.2
-check "ping $B -> $A" \
+nt_check "ping $B -> $A" \
 	eval "nt_exec '$B' ping -n -c 2 -i 0.2 -W 1 10.77.0.1 >/dev/null"
-check "the bridge lives in $S, not in the root namespace" \
+nt_check "the bridge lives in $S, not in the root namespace" \
 	eval "nt_exec '$S' ip link show '$BR' >/dev/null &&
 		! ip link show '$BR' >/dev/null 2>&1"
-check "the root namespace has no interface named $prefix*" \
+nt_check "the root namespace has no interface named $prefix*" \
 	eval "! ip -o link show | grep -qF ': $prefix'"
 
 same_resolv() {	# same_resolv NS: inside NS, /etc/resolv.conf is its own file
@@ -102,19 +89,19 @@ same_resolv() {	# same_resolv NS: inside NS, /etc/resolv.conf is its own file
 		[ "$(nt_exec "$1" cat /etc/resolv.conf)" = "$(cat "$f")" ] &&
 		[ "$(nt_exec "$1" cat /etc/resolv.conf)" != "$(cat /etc/resolv.conf)" ]
 }
-check "/etc/netns/$A/resolv.conf is what $A sees as /etc/resolv.conf" \
+nt_check "/etc/netns/$A/resolv.conf is what $A sees as /etc/resolv.conf" \
 	same_resolv "$A"
-check "/etc/netns/$B/resolv.conf is what $B sees as /etc/resolv.conf" \
+nt_check "/etc/netns/$B/resolv.conf is what $B sees as /etc/resolv.conf" \
 	same_resolv "$B"
 
 again() {
 	[ "$(nt_netns_add a)" = "$A" ] && [ "$(nt_bridge_add br "$S")" = "$BR" ]
 }
-check "creating $A and $BR again is harmless" again
-check "a 7 character name is fine, 8 are refused (15 with the prefix)" \
+nt_check "creating $A and $BR again is harmless" again
+nt_check "a 7 character name is fine, 8 are refused (15 with the prefix)" \
 	eval "nt_name abcdefg >/dev/null && ! nt_name abcdefgh 2>/dev/null"
-check "a name with a slash is refused" eval "! nt_name 'a/b' 2>/dev/null"
-check "a namespace the test did not create is refused" \
+nt_check "a name with a slash is refused" eval "! nt_name 'a/b' 2>/dev/null"
+nt_check "a namespace the test did not create is refused" \
 	eval "! nt_addr_add lo 10.0.0.1/8 not-ours 2>/dev/null"
 
 # ---- cleanup, from child scripts ----
@@ -218,14 +205,14 @@ nothing_left() {
 }
 
 run_child 1 explicit
-check "explicit nt_cleanup: child exits 0, cleanup returned 0" \
+nt_check "explicit nt_cleanup: child exits 0, cleanup returned 0" \
 	eval "[ $child_rc -eq 0 ] && [ \"\$(made 1 cleanup-rc)\" = 0 ]"
-check "explicit nt_cleanup: nothing left" nothing_left 1
+nt_check "explicit nt_cleanup: nothing left" nothing_left 1
 
 run_child 2 fail
-check "failing half way: the child's exit code (1) is kept" \
+nt_check "failing half way: the child's exit code (1) is kept" \
 	[ "$child_rc" -eq 1 ]
-check "failing half way: nothing left" nothing_left 2
+nt_check "failing half way: nothing left" nothing_left 2
 
 # In the background, so this shell can send the signal.
 bash "$work/child.sh" "$lib" signal "$work/made.3" >"$work/out.3" 2>&1 &
@@ -234,15 +221,15 @@ nt_wait_for 20 test -e "$work/made.3.ready" || true
 kill -TERM "$child" 2>/dev/null || true
 child_rc=0
 wait "$child" || child_rc=$?
-check "SIGTERM: the child exits 143" [ "$child_rc" -eq 143 ]
-check "SIGTERM: nothing left" nothing_left 3
+nt_check "SIGTERM: the child exits 143" [ "$child_rc" -eq 143 ]
+nt_check "SIGTERM: nothing left" nothing_left 3
 
 run_child 4 hang NT_TIMEOUT=2
-check "watchdog: a child stuck past NT_TIMEOUT=2 exits 143" \
+nt_check "watchdog: a child stuck past NT_TIMEOUT=2 exits 143" \
 	[ "$child_rc" -eq 143 ]
-check "watchdog: it says why" \
+nt_check "watchdog: it says why" \
 	grep -q 'watchdog: the test ran longer than NT_TIMEOUT=2s' "$work/out.4"
-check "watchdog: nothing left" nothing_left 4
+nt_check "watchdog: nothing left" nothing_left 4
 
 # ---- the resolv.conf guard ----
 guard_ok() {	# guard_ok N WANT_INODE: FAIL line, exit 1, file restored exactly
@@ -269,9 +256,9 @@ guard_ok() {	# guard_ok N WANT_INODE: FAIL line, exit 1, file restored exactly
 
 resolv_inode=$(stat -c %i /etc/resolv.conf)
 run_child 5 clobber
-check "guard: passing test appending to resolv.conf fails; restored in place" \
+nt_check "guard: passing test appending to resolv.conf fails; restored in place" \
 	guard_ok 5 same
-check "guard: and its lab is gone" nothing_left 5
+nt_check "guard: and its lab is gone" nothing_left 5
 
 # Replacing the file by rename (as DHCP client hooks do) is only possible
 # where it is a regular file and not a mount point: in a container it is
@@ -281,17 +268,16 @@ if [ -f /etc/resolv.conf ] && [ ! -L /etc/resolv.conf ] &&
 	# A hard link keeps the original inode, to put it back afterwards.
 	ln /etc/resolv.conf "$resolv_orig"
 	run_child 6 replace
-	check "guard: skipping test replacing it (rename, mode 644) fails; restored" \
+	nt_check "guard: skipping test replacing it (rename, mode 644) fails; restored" \
 		guard_ok 6 any
-	check "guard: and its lab is gone" nothing_left 6
-	check "/etc/resolv.conf is back on its original inode $resolv_inode" \
+	nt_check "guard: and its lab is gone" nothing_left 6
+	nt_check "/etc/resolv.conf is back on its original inode $resolv_inode" \
 		[ "$(stat -c %i /etc/resolv.conf)" = "$resolv_inode" ]
 else
 	echo "note: /etc/resolv.conf is a link or a mount point here: the" \
 		"replace-by-rename case of the guard is not exercised"
 fi
-check "/etc/resolv.conf still has its nameserver line" \
+nt_check "/etc/resolv.conf still has its nameserver line" \
 	grep -q '^nameserver ' /etc/resolv.conf
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+nt_summary

@@ -34,19 +34,6 @@ if [ -z "${VLAN_TAGGER:-}" ] || [ ! -x "$VLAN_TAGGER" ]; then
 	exit 1
 fi
 
-fails=0
-passes=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passes=$((passes + 1))
-	else
-		echo "FAIL: $what"
-		fails=$((fails + 1))
-	fi
-}
 
 # ---- the lab ----
 A=$(nt_netns_add a)
@@ -129,11 +116,11 @@ isolated() {
 }
 
 # ---- reachability ----
-check "ping untagged 192.168.1.1 -> 192.168.1.2" \
+nt_check "ping untagged 192.168.1.1 -> 192.168.1.2" \
 	nt_wait_for 10 pings "$A" 192.168.1.2
-check "ping in VLAN 42 192.168.42.1 -> 192.168.42.2" \
+nt_check "ping in VLAN 42 192.168.42.1 -> 192.168.42.2" \
 	nt_wait_for 10 pings "$A" 192.168.42.2
-check "ping in VLAN 43 192.168.43.1 -> 192.168.43.2" \
+nt_check "ping in VLAN 43 192.168.43.1 -> 192.168.43.2" \
 	nt_wait_for 10 pings "$A" 192.168.43.2
 
 # ---- what the bridge carries ----
@@ -144,59 +131,58 @@ nt_defer rm -f "$cap42" "$capu"
 capture "$cap42" 'vlan 42 and icmp' "$A" 192.168.42.2
 tag42='ethertype 802.1Q (0x8100), length [0-9]*: vlan 42, p 0, ethertype IPv4'
 frames42=$(grep -c "$tag42" "$cap42" || true)
-check "bridge saw 4 ICMP frames tagged 802.1Q VID 42 (saw $frames42)" \
+nt_check "bridge saw 4 ICMP frames tagged 802.1Q VID 42 (saw $frames42)" \
 	[ "$frames42" -eq 4 ]
 mac_a42=$(mac_of "$A" "$A42")
 mac_b42=$(mac_of "$B" "$B42")
 seen() {	# seen FILE SRC-MAC DST-MAC PATTERN: a line of tcpdump -e
 	grep -q "^[0-9:.]* $2 > $3, $4" "$1"
 }
-check "tagged echo request: $mac_a42 > $mac_b42, 192.168.42.1 > .2" \
+nt_check "tagged echo request: $mac_a42 > $mac_b42, 192.168.42.1 > .2" \
 	seen "$cap42" "$mac_a42" "$mac_b42" \
 	"$tag42 (0x0800), 192.168.42.1 > 192.168.42.2: ICMP echo request"
-check "tagged echo reply: $mac_b42 > $mac_a42, 192.168.42.2 > .1" \
+nt_check "tagged echo reply: $mac_b42 > $mac_a42, 192.168.42.2 > .1" \
 	seen "$cap42" "$mac_b42" "$mac_a42" \
 	"$tag42 (0x0800), 192.168.42.2 > 192.168.42.1: ICMP echo reply"
 
 capture "$capu" 'icmp' "$A" 192.168.1.2
 untagged='ethertype IPv4 (0x0800), length [0-9]*: 192.168.1.[12] > '
 framesu=$(grep -c "${untagged}192.168.1.[12]: ICMP echo" "$capu" || true)
-check "bridge saw 4 untagged ICMP frames for 192.168.1.0/24 (saw $framesu)" \
+nt_check "bridge saw 4 untagged ICMP frames for 192.168.1.0/24 (saw $framesu)" \
 	[ "$framesu" -eq 4 ]
-check "untagged pings carry no 802.1Q tag" \
+nt_check "untagged pings carry no 802.1Q tag" \
 	eval "! grep -q -e 802.1Q -e vlan '$capu'"
 
 # ---- isolation ----
 # With arp_ignore=1 an ARP request is answered only on the interface that
 # holds the address asked for, so any leaked request draws an answer.
-check "control: ping -I $A42 192.168.42.2 works" \
+nt_check "control: ping -I $A42 192.168.42.2 works" \
 	pings "$A" -I "$A42" 192.168.42.2
-check "VID 42 -> untagged: ping -I $A42 192.168.1.2 gets no answer" \
+nt_check "VID 42 -> untagged: ping -I $A42 192.168.1.2 gets no answer" \
 	isolated "$A" "$A42" 192.168.1.2
-check "untagged -> VID 42: ping -I $VA 192.168.42.2 gets no answer" \
+nt_check "untagged -> VID 42: ping -I $VA 192.168.42.2 gets no answer" \
 	isolated "$A" "$VA" 192.168.42.2
-check "VID 43 -> VID 42: ping -I $A43 192.168.42.2 gets no answer" \
+nt_check "VID 43 -> VID 42: ping -I $A43 192.168.42.2 gets no answer" \
 	isolated "$A" "$A43" 192.168.42.2
-check "VID 42 -> VID 43: ping -I $A42 192.168.43.2 gets no answer" \
+nt_check "VID 42 -> VID 43: ping -I $A42 192.168.43.2 gets no answer" \
 	isolated "$A" "$A42" 192.168.43.2
 
 # ---- a clean stop ----
 pid=$(nt_tap_pid "$B" "$B43")
 kill -TERM "$pid"
-check "tagger for $B43 exits on SIGTERM" \
+nt_check "tagger for $B43 exits on SIGTERM" \
 	nt_wait_for 5 eval "! nt_alive $pid"
-check "its TAP $B43 is gone with it" \
+nt_check "its TAP $B43 is gone with it" \
 	eval "! nt_exec '$B' ip link show '$B43' >/dev/null 2>&1"
-check "it logged its counters on the way out" \
+nt_check "it logged its counters on the way out" \
 	grep -q 'exiting: [1-9][0-9]* to parent, [1-9][0-9]* to tap' \
 	"$NT_LOGDIR/tagger-$B-$B43.log"
-check "VLAN 42 still works" pings "$A" 192.168.42.2
+nt_check "VLAN 42 still works" pings "$A" 192.168.42.2
 
 pid42=$(nt_tap_pid "$A" "$A42")
 pid43=$(nt_tap_pid "$A" "$A43")
 nt_exec "$A" ip link del "$VA"
-check "deleting their parent $VA stops both taggers in $A" \
+nt_check "deleting their parent $VA stops both taggers in $A" \
 	nt_wait_for 10 eval "! nt_alive $pid42 && ! nt_alive $pid43"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+nt_summary
