@@ -1,6 +1,6 @@
 /*
  * Leases: the allocation policy dhcpd calls for every DISCOVER and REQUEST,
- * releases, lease listings and a subnet's utilisation. The order of choice is
+ * releases, and lease listings. The order of choice is
  * the one RFC 2131 4.3.1 suggests: the client's fixed address, its current
  * (or previous) address, the address it asked for, then a fresh one.
  */
@@ -45,6 +45,7 @@ static int64_t own_lease(struct ipam *db, int64_t subnet_id,
 	sqlite3_reset(st);
 	return id;
 }
+
 static const char sql_lease_ins[] =
 	"INSERT INTO address (subnet_id, ip, state, mac, client_id, hostname, "
 	"expiry, updated) VALUES (?1, ?2, 'lease', ?3, ?4, ?5, ?6, ?7)";
