@@ -25,6 +25,8 @@
 #   nt_bridge_add NAME [NS]    bridge, STP off, up
 #   nt_veth_add A NS_A B NS_B  veth pair, each end created in its namespace
 #   nt_link_master IF BR [NS]  make IF a port of bridge BR
+#   nt_bridge_port NS IF PORT BR [BR_NS]
+#                              veth IF in NS whose peer PORT is a port of BR
 #   nt_addr_add IF CIDR [NS]   address (replace: harmless twice), IF up
 #   nt_exec NS CMD...          ip netns exec
 #   nt_bg NS LOG CMD...        background process, PID printed and recorded
@@ -410,6 +412,18 @@ nt_link_master() {
 	nt__ns_ok "$ns" || return 1
 	nt__run nt__ip "$ns" link set "$1" master "$2" &&
 		nt__run nt__ip "$ns" link set "$1" up
+}
+
+# nt_bridge_port NS IF PORT BR [BR_NS]: a veth pair IF (in NS) / PORT (a port
+# of bridge BR in BR_NS): how a host joins the lab's switch. IF and PORT are
+# short names, BR the bridge's real name (from nt_bridge_add). Prints IF's
+# real name.
+nt_bridge_port() {
+	local pair a p
+	pair=$(nt_veth_add "$2" "$1" "$3" "${5:-}") || return 1
+	read -r a p <<<"$pair"
+	nt_link_master "$p" "$4" "${5:-}" || return 1
+	echo "$a"
 }
 
 nt_addr_add() {

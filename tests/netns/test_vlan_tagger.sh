@@ -40,10 +40,8 @@ A=$(nt_netns_add a)
 B=$(nt_netns_add b)
 S=$(nt_netns_add sw)
 BR=$(nt_bridge_add br "$S")
-read -r VA PA <<<"$(nt_veth_add va "$A" pa "$S")"
-read -r VB PB <<<"$(nt_veth_add vb "$B" pb "$S")"
-nt_link_master "$PA" "$BR" "$S"
-nt_link_master "$PB" "$BR" "$S"
+VA=$(nt_bridge_port "$A" va pa "$BR" "$S")
+VB=$(nt_bridge_port "$B" vb pb "$BR" "$S")
 # Answer ARP only for addresses of the interface it came in on. Linux
 # answers for any local address by default, which would hide a leak
 # between the untagged link and a subinterface (weak host model).
