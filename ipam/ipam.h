@@ -167,6 +167,7 @@ enum ipam_addr_state {
 	IPAM_LEASE,
 	IPAM_RESERVED,
 	IPAM_DISCOVERED,
+	IPAM_CONFLICT,		/* declined or answered a ping: held until expiry */
 	IPAM_STATE_MAX
 };
 const char *ipam_state_name(enum ipam_addr_state s);
@@ -176,6 +177,17 @@ struct ipam_lease {
 	int64_t subnet_id;
 	enum ipam_addr_state state;	/* IPAM_STATIC, IPAM_STICKY or IPAM_LEASE */
 	int64_t expiry;			/* 0 for static and sticky */
+	bool fresh;			/* never used before this allocation */
+};
+
+/* ipam_lease_alloc() flags. */
+enum {
+	/* An offer: never shorten the client's current lease. */
+	IPAM_ALLOC_OFFER = 1 << 0,
+	/* Only `requested` will do (a REQUEST): the client's fixed or own
+	 * address if it is that one, else that address if it is free;
+	 * otherwise -EADDRNOTAVAIL naming whose it is. */
+	IPAM_ALLOC_EXACT = 1 << 1,
 };
 
 /*
@@ -189,7 +201,24 @@ struct ipam_lease {
  */
 int ipam_lease_alloc(struct ipam *db, int64_t subnet_id,
 		     const struct ipam_client *c, const struct ip_addr *requested,
-		     uint32_t lease_secs, int64_t now, struct ipam_lease *ret);
+		     uint32_t lease_secs, int64_t now, unsigned flags,
+		     struct ipam_lease *ret);
+/* What the client holds on this subnet without changing anything: its
+ * static or sticky address, else its lease (active or expired but not
+ * reused). 1 found, 0 none, or -errno. */
+int ipam_lease_find(struct ipam *db, int64_t subnet_id,
+		    const struct ipam_client *c, int64_t now,
+		    struct ipam_lease *ret);
+/* Hold ip out of use until `until`: a lease on it is ended (its client
+ * forgotten) and it is not handed out again before then. -EPERM for a
+ * static, sticky or reserved address. */
+int ipam_address_conflict(struct ipam *db, int64_t subnet_id,
+			  const struct ip_addr *ip, int64_t until, int64_t now);
+/* Return to the pool at most `limit` addresses: conflicts whose hold has
+ * passed and leases expired more than `retention` seconds ago. The count
+ * returned, or -errno. */
+int ipam_lease_reclaim(struct ipam *db, int64_t now, int64_t retention,
+		       int limit);
 /* Expire the client's lease on ip now; the address goes back to the pool
  * but stays remembered for the client. -ENOENT if it is not theirs. */
 int ipam_lease_release(struct ipam *db, int64_t subnet_id,
@@ -206,6 +235,20 @@ int ipam_interface_set(struct ipam *db, const char *ifname, const char *fabric,
 		       int vid, const char *source);
 int ipam_interface_rm(struct ipam *db, const char *ifname);
 json_t *ipam_interface_list(struct ipam *db);
+
+/*
+ * What dhcpd serves: every IPv4 subnet with its VLAN (id, fabric, vid, mtu,
+ * dhcp), gateway, dns, ntp, domain (or the default-domain setting),
+ * lease_time (or default-lease-time) and managed flag; and the rack
+ * interfaces bound to VLANs: {"subnets": [...], "interfaces": [...]}.
+ */
+json_t *ipam_dhcp_config(struct ipam *db);
+
+/* Counters a daemon publishes ("dhcpd"): a JSON object of numbers, with
+ * its pid and start time; read back with the time they were written. */
+int ipam_stats_put(struct ipam *db, const char *daemon, int pid,
+		   int64_t started, const json_t *counters, int64_t now);
+json_t *ipam_stats_get(struct ipam *db, const char *daemon);
 
 /* Domains and DNS records. */
 int ipam_domain_add(struct ipam *db, const char *name, int64_t ttl);

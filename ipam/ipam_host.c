@@ -542,9 +542,9 @@ json_t *ipam_address_list(struct ipam *db, const char *cidr, const char *state)
 
 	if (state && strcmp(state, "static") && strcmp(state, "sticky") &&
 	    strcmp(state, "lease") && strcmp(state, "reserved") &&
-	    strcmp(state, "discovered")) {
+	    strcmp(state, "discovered") && strcmp(state, "conflict")) {
 		ipam_fail(db, -EINVAL, "state '%s' is not static, sticky, lease, "
-			  "reserved or discovered", state);
+			  "reserved, discovered or conflict", state);
 		return NULL;
 	}
 	if (cidr && ipam_subnet_id(db, cidr, &sid, NULL) < 0)

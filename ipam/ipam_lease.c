@@ -49,11 +49,13 @@ static int64_t own_lease(struct ipam *db, int64_t subnet_id,
 static const char sql_lease_ins[] =
 	"INSERT INTO address (subnet_id, ip, state, mac, client_id, hostname, "
 	"expiry, updated) VALUES (?1, ?2, 'lease', ?3, ?4, ?5, ?6, ?7)";
-/* Renewal keeps a hostname the client no longer sends; a takeover does not. */
+/* Renewal keeps a hostname the client no longer sends; a takeover does not.
+ * An offer (?9) never shortens the lease the client already has. */
 static const char sql_lease_upd[] =
 	"UPDATE address SET mac = ?3, client_id = ?4, "
 	"hostname = CASE WHEN ?8 THEN ?5 ELSE coalesce(?5, hostname) END, "
-	"expiry = ?6, updated = ?7 WHERE id = ?1";
+	"expiry = CASE WHEN ?9 THEN max(expiry, ?6) ELSE ?6 END, "
+	"updated = ?7 WHERE id = ?1";
 static const char sql_next_free[] =
 	"SELECT lo FROM pool_free WHERE subnet_id = ?1 ORDER BY lo LIMIT 1";
 static const char sql_oldest_expired[] =
@@ -65,6 +67,7 @@ struct alloc {
 	const struct ipam_subnet_info *s;
 	const struct ipam_client *c;
 	int64_t now, expiry;
+	unsigned flags;
 	struct ipam_lease *ret;
 };
 
@@ -82,12 +85,13 @@ static void bind_lease(struct alloc *a, sqlite3_stmt *st)
 	sqlite3_bind_int64(st, 7, a->now);
 }
 
-static int lease_done(struct alloc *a, const struct ip_addr *ip)
+static int lease_done(struct alloc *a, const struct ip_addr *ip, bool fresh)
 {
 	a->ret->ip = *ip;
 	a->ret->subnet_id = a->s->id;
 	a->ret->state = IPAM_LEASE;
 	a->ret->expiry = a->expiry;
+	a->ret->fresh = fresh;
 	return 1;
 }
 
@@ -103,8 +107,9 @@ static int lease_update(struct alloc *a, int64_t id, const struct ip_addr *ip,
 	sqlite3_bind_int64(st, 1, id);
 	bind_lease(a, st);
 	sqlite3_bind_int(st, 8, takeover);
+	sqlite3_bind_int(st, 9, !!(a->flags & IPAM_ALLOC_OFFER));
 	r = ipam_exec_stmt(a->db, st, "record lease");
-	return r < 0 ? r : lease_done(a, ip);
+	return r < 0 ? r : lease_done(a, ip, false);
 }
 
 /* A never-used address: out of the free index, into a new lease row. */
@@ -123,32 +128,40 @@ static int lease_insert(struct alloc *a, const struct ip_addr *ip)
 	ipam_bind_ip(st, 2, ip);
 	bind_lease(a, st);
 	r = ipam_exec_stmt(a->db, st, "record lease");
-	return r < 0 ? r : lease_done(a, ip);
+	return r < 0 ? r : lease_done(a, ip, true);
 }
 
-/* Step 1: a static or sticky address for this MAC. */
-static int try_fixed(struct alloc *a)
+/* The static or sticky address of this MAC on the subnet: 1, 0 or -EIO. */
+static int fixed_address(struct ipam *db, int64_t subnet_id,
+			 const struct ipam_client *c, struct ipam_lease *ret)
 {
-	sqlite3_stmt *st = ipam_stmt(a->db, sql_fixed);
+	sqlite3_stmt *st = ipam_stmt(db, sql_fixed);
 	char mac[MAC_STRLEN];
 	int found = 0;
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, a->s->id);
-	sqlite3_bind_text(st, 2, mac_format(&a->c->mac, mac, sizeof(mac)), -1,
+	sqlite3_bind_int64(st, 1, subnet_id);
+	sqlite3_bind_text(st, 2, mac_format(&c->mac, mac, sizeof(mac)), -1,
 			  SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW &&
-	    ipam_column_ip(st, 0, &a->ret->ip) == 0) {
+	    ipam_column_ip(st, 0, &ret->ip) == 0) {
 		const char *state = (const char *)sqlite3_column_text(st, 1);
 
-		a->ret->subnet_id = a->s->id;
-		a->ret->state = strcmp(state, "sticky") ? IPAM_STATIC : IPAM_STICKY;
-		a->ret->expiry = 0;
+		ret->subnet_id = subnet_id;
+		ret->state = strcmp(state, "sticky") ? IPAM_STATIC : IPAM_STICKY;
+		ret->expiry = 0;
+		ret->fresh = false;
 		found = 1;
 	}
 	sqlite3_reset(st);
 	return found;
+}
+
+/* Step 1: a static or sticky address for this MAC. */
+static int try_fixed(struct alloc *a)
+{
+	return fixed_address(a->db, a->s->id, a->c, a->ret);
 }
 
 /* Step 2: the client's own lease, current or expired but not reused. */
@@ -248,10 +261,38 @@ static int try_expired(struct alloc *a)
 	return 0;
 }
 
+/* A REQUEST for one address: the client's own, or a free one, or none. */
+static int alloc_exact(struct alloc *a, const struct ip_addr *want)
+{
+	struct ip_addr own;
+	char buf[IP_STRLEN];
+	int r;
+
+	if (!want)
+		return ipam_fail(a->db, -EADDRNOTAVAIL, "no address requested");
+	ip_format(want, buf, sizeof(buf));
+	r = try_fixed(a);
+	if (r != 0) {
+		if (r < 0 || ip_equal(&a->ret->ip, want))
+			return r;
+		return ipam_fail(a->db, -EADDRNOTAVAIL, "%s is not this "
+				 "client's: it has a fixed address", buf);
+	}
+	if (own_lease(a->db, a->s->id, a->c, &own) && !ip_equal(&own, want))
+		return ipam_fail(a->db, -EADDRNOTAVAIL, "%s is not this "
+				 "client's: it holds another lease", buf);
+	if ((r = try_own(a)) != 0 || (r = try_requested(a, want)) != 0)
+		return r;
+	return ipam_fail(a->db, -EADDRNOTAVAIL, "%s is not free on %s", buf,
+			 a->s->text);
+}
+
 static int alloc_locked(struct alloc *a, const struct ip_addr *requested)
 {
 	int r;
 
+	if (a->flags & IPAM_ALLOC_EXACT)
+		return alloc_exact(a, requested);
 	if ((r = try_fixed(a)) != 0 || (r = try_own(a)) != 0 ||
 	    (r = try_requested(a, requested)) != 0 || (r = try_fresh(a)) != 0)
 		return r;
@@ -260,13 +301,15 @@ static int alloc_locked(struct alloc *a, const struct ip_addr *requested)
 
 int ipam_lease_alloc(struct ipam *db, int64_t subnet_id,
 		     const struct ipam_client *c, const struct ip_addr *requested,
-		     uint32_t lease_secs, int64_t now, struct ipam_lease *ret)
+		     uint32_t lease_secs, int64_t now, unsigned flags,
+		     struct ipam_lease *ret)
 {
 	struct ipam_subnet_info s;
 	struct ipam_lease lease;
 	struct alloc a = {
 		.db = db, .s = &s, .c = c, .now = now,
-		.expiry = now + (int64_t)lease_secs, .ret = &lease,
+		.expiry = now + (int64_t)lease_secs, .flags = flags,
+		.ret = &lease,
 	};
 	int r;
 
@@ -289,6 +332,125 @@ int ipam_lease_alloc(struct ipam *db, int64_t subnet_id,
 	if (r == 0)
 		*ret = lease;
 	return r;
+}
+
+int ipam_lease_find(struct ipam *db, int64_t subnet_id,
+		    const struct ipam_client *c, int64_t now,
+		    struct ipam_lease *ret)
+{
+	static const char sql_expiry[] =
+		"SELECT expiry FROM address WHERE id = ?1";
+	int64_t id;
+	int r;
+
+	r = fixed_address(db, subnet_id, c, ret);
+	if (r != 0)
+		return r;
+	id = own_lease(db, subnet_id, c, &ret->ip);
+	if (id == 0)
+		return 0;
+	ret->subnet_id = subnet_id;
+	ret->state = IPAM_LEASE;
+	ret->fresh = false;
+	sqlite3_stmt *st = ipam_stmt(db, sql_expiry);
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	ret->expiry = ipam_query_int(db, st, now);
+	return 1;
+}
+
+int ipam_address_conflict(struct ipam *db, int64_t subnet_id,
+			  const struct ip_addr *ip, int64_t until, int64_t now)
+{
+	static const char sql_hold[] =
+		"UPDATE address SET state = 'conflict', mac = NULL, "
+		"client_id = NULL, hostname = NULL, expiry = ?2, updated = ?3 "
+		"WHERE id = ?1";
+	static const char sql_new[] =
+		"INSERT INTO address (subnet_id, ip, state, expiry, updated) "
+		"VALUES (?1, ?2, 'conflict', ?3, ?4)";
+	struct ipam_subnet_info s;
+	char buf[IP_STRLEN], state[16] = "";
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int r;
+
+	ip_format(ip, buf, sizeof(buf));
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	r = ipam_subnet_info(db, subnet_id, &s);
+	if (r < 0)
+		return ipam_write_end(db, r);
+	if (!cidr_contains(&s.cidr, ip))
+		return ipam_write_end(db, ipam_fail(db, -EINVAL, "%s is not in "
+						    "%s", buf, s.text));
+	st = ipam_stmt(db, ipam_sql_addr_at);
+	if (!st)
+		return ipam_write_end(db, -EIO);
+	sqlite3_bind_int64(st, 1, subnet_id);
+	ipam_bind_ip(st, 2, ip);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		snprintf(state, sizeof(state), "%s",
+			 (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (id && strcmp(state, "lease") && strcmp(state, "conflict"))
+		return ipam_write_end(db, ipam_fail(db, -EPERM, "%s is a %s "
+						    "address", buf, state));
+	if (id) {
+		st = ipam_stmt(db, sql_hold);
+		if (!st)
+			return ipam_write_end(db, -EIO);
+		sqlite3_bind_int64(st, 1, id);
+	} else {
+		r = ipam_pool_take(db, subnet_id, ip);
+		st = r < 0 ? NULL : ipam_stmt(db, sql_new);
+		if (!st)
+			return ipam_write_end(db, r < 0 ? r : -EIO);
+		sqlite3_bind_int64(st, 1, subnet_id);
+		ipam_bind_ip(st, 2, ip);
+	}
+	sqlite3_bind_int64(st, id ? 2 : 3, until);
+	sqlite3_bind_int64(st, id ? 3 : 4, now);
+	return ipam_write_end(db, ipam_exec_stmt(db, st, "hold address"));
+}
+
+int ipam_lease_reclaim(struct ipam *db, int64_t now, int64_t retention,
+		       int limit)
+{
+	/* Per subnet (CROSS JOIN fixes that loop order), so each half is a
+	 * range seek on address_expiry, not a walk of every address. */
+	static const char sql_due[] =
+		"SELECT a.id FROM subnet s CROSS JOIN address a ON a.subnet_id = s.id "
+		"AND a.state = 'conflict' AND a.expiry <= ?1 "
+		"UNION ALL "
+		"SELECT a.id FROM subnet s CROSS JOIN address a ON a.subnet_id = s.id "
+		"AND a.state = 'lease' AND a.expiry <= ?2 "
+		"LIMIT ?3";
+	int64_t ids[256];
+	int n = 0, r;
+
+	if (limit > (int)(sizeof(ids) / sizeof(ids[0])))
+		limit = (int)(sizeof(ids) / sizeof(ids[0]));
+	r = ipam_write_begin(db);
+	if (r < 0)
+		return r;
+	sqlite3_stmt *st = ipam_stmt(db, sql_due);
+	if (!st)
+		return ipam_write_end(db, -EIO);
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, now - retention);
+	sqlite3_bind_int(st, 3, limit);
+	while (n < limit && sqlite3_step(st) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (int i = 0; i < n && r == 0; i++)
+		r = ipam_address_delete(db, ids[i]);
+	r = ipam_write_end(db, r);
+	return r < 0 ? r : n;
 }
 
 int ipam_lease_release(struct ipam *db, int64_t subnet_id,

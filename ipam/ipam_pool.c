@@ -413,6 +413,7 @@ const char *ipam_state_name(enum ipam_addr_state s)
 		[IPAM_LEASE] = "lease",
 		[IPAM_RESERVED] = "reserved",
 		[IPAM_DISCOVERED] = "discovered",
+		[IPAM_CONFLICT] = "conflict",
 	};
 
 	return s < IPAM_STATE_MAX ? names[s] : "?";
@@ -467,10 +468,11 @@ json_t *ipam_pool_usage(struct ipam *db, int64_t subnet_id, int64_t now)
 		"sum(state = 'static'), "
 		"sum(state = 'sticky'), "
 		"sum(state = 'reserved'), "
-		"sum(state = 'discovered') FROM address WHERE subnet_id = ?1";
+		"sum(state = 'discovered'), "
+		"sum(state = 'conflict') FROM address WHERE subnet_id = ?1";
 	struct ipam_subnet_info s;
 	sqlite3_stmt *st;
-	int64_t n[6] = { 0 };
+	int64_t n[7] = { 0 };
 	u128 pool, reserved, never_used;
 	int r;
 
@@ -482,7 +484,7 @@ json_t *ipam_pool_usage(struct ipam *db, int64_t subnet_id, int64_t now)
 	sqlite3_bind_int64(st, 1, subnet_id);
 	sqlite3_bind_int64(st, 2, now);
 	if ((r = sqlite3_step(st)) == SQLITE_ROW)
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < 7; i++)
 			n[i] = sqlite3_column_int64(st, i);
 	sqlite3_reset(st);
 
@@ -507,7 +509,7 @@ json_t *ipam_pool_usage(struct ipam *db, int64_t subnet_id, int64_t now)
 	sqlite3_bind_int64(st, 1, subnet_id);
 	never_used = sum_spans(st);
 	/* Free now: never used, plus expired leases that may be reused. */
-	return json_pack("{sosIsIsIsIsIsIsoso}",
+	return json_pack("{sosIsIsIsIsIsIsIsoso}",
 			 "dynamic_pool", u128_json(pool),
 			 "leased", (json_int_t)n[0],
 			 "expired", (json_int_t)n[1],
@@ -515,6 +517,7 @@ json_t *ipam_pool_usage(struct ipam *db, int64_t subnet_id, int64_t now)
 			 "sticky", (json_int_t)n[3],
 			 "reserved", (json_int_t)n[4],
 			 "discovered", (json_int_t)n[5],
+			 "conflict", (json_int_t)n[6],
 			 "reserved_ranges", u128_json(reserved),
 			 "free", u128_json(never_used + (u128)n[1]));
 }

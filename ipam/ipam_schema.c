@@ -158,10 +158,20 @@ static const char v3_pool[] =
 "  PRIMARY KEY (range_id, lo)) WITHOUT ROWID;"
 "CREATE INDEX pool_free_subnet ON pool_free(subnet_id, lo);";
 
+/* Version 4: counters the daemons publish for `racknet dhcp stats`. */
+static const char v4_stats[] =
+"CREATE TABLE daemon_stats ("
+"  daemon TEXT PRIMARY KEY,"
+"  pid INTEGER NOT NULL,"
+"  started INTEGER NOT NULL,"
+"  updated INTEGER NOT NULL,"
+"  counters TEXT NOT NULL);";
+
 const struct ipam_migration ipam_migrations[] = {
 	{ v1_model, NULL },
 	{ v2_feed, NULL },
 	{ v3_pool, ipam_pool_rebuild_all },
+	{ v4_stats, NULL },
 };
 
 const int ipam_migration_count =

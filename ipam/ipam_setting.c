@@ -43,6 +43,12 @@ static const struct setting_def settings[] = {
 	  "networks allowed to transfer racknet's zones" },
 	{ "dhcp-ping-check", ST_BOOL, 0, 0, "on",
 	  "check that a never-used address is free before offering it" },
+	{ "dhcp-ping-timeout", ST_INT, 50, 5000, "500",
+	  "milliseconds to wait for an answer to that check" },
+	{ "dhcp-decline-time", ST_INT, 10, 31536000, "3600",
+	  "seconds a declined or answering address is held out of use" },
+	{ "dhcp-lease-retention", ST_INT, 0, 31536000, "86400",
+	  "seconds an expired lease is remembered for its client" },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

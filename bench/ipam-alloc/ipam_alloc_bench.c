@@ -158,7 +158,7 @@ static double create_db(struct bdb *b, int fill)
 
 			next_client(&c, 0xf1);
 			r = ipam_lease_alloc(b->db, b->subnet, &c, NULL,
-					     LEASE_SECS, now, &l);
+					     LEASE_SECS, now, 0, &l);
 			if (r < 0)
 				die("fill", b->db, r);
 		}
@@ -197,7 +197,7 @@ bench_measured(struct ipam *db, int64_t subnet, int n, int batch,
 		next_client(&c, 0xa1);
 		if (batch > 1 && i % batch == 0 && (r = ipam_tx_begin(db)) < 0)
 			die("begin", db, r);
-		r = ipam_lease_alloc(db, subnet, &c, NULL, LEASE_SECS, now, &l);
+		r = ipam_lease_alloc(db, subnet, &c, NULL, LEASE_SECS, now, 0, &l);
 		if (r < 0)
 			die("allocate", db, r);
 		out[i] = l.ip;
@@ -412,7 +412,7 @@ static int run_workload(const struct opts *o)
 
 		next_client(&c, 0xee);
 		r = ipam_lease_alloc(b.db, b.subnet, &c, NULL, LEASE_SECS,
-				     (int64_t)time(NULL), &l);
+				     (int64_t)time(NULL), 0, &l);
 		if (r < 0)
 			die("warm-up", b.db, r);
 		release_all(b.db, &l.ip, 1);

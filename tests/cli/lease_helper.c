@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 	r = ipam_subnet_find(db, &net, &sid);
 	if (r == 0)
 		r = ipam_lease_alloc(db, sid, &client, NULL, secs,
-				     (int64_t)time(NULL) - age, &lease);
+				     (int64_t)time(NULL) - age, 0, &lease);
 	if (r < 0) {
 		fprintf(stderr, "lease_helper: %s\n", ipam_error(db));
 		ipam_close(db);

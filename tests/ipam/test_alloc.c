@@ -33,7 +33,7 @@ static const char *alloc(struct ipam *db, int64_t sid, unsigned n,
 	if (want)
 		ip_parse(&req, want);
 	buf[0] = '\0';
-	if (ipam_lease_alloc(db, sid, &c, want ? &req : NULL, 3600, t, &l) == 0)
+	if (ipam_lease_alloc(db, sid, &c, want ? &req : NULL, 3600, t, 0, &l) == 0)
 		fx_ip(&l, buf);
 	return buf;
 }
@@ -145,7 +145,7 @@ TEST(exhaustion_and_reuse)
 			  i == 3 ? "10.0.0.12" : "10.0.0.13");
 	CHECK_STR(alloc(db, s, 5, NULL, T0 + 500, b), "");
 	CHECK_INT(ipam_lease_alloc(db, s, &(struct ipam_client){ .mac = { { 1 } } },
-				   NULL, 60, T0 + 500, &(struct ipam_lease){ 0 }),
+				   NULL, 60, T0 + 500, 0, &(struct ipam_lease){ 0 }),
 		  -ENOSPC);
 	CHECK_STR(ipam_error(db), "pool exhausted on 10.0.0.0/24");
 	/* Client 3 releases; 2 and 1 expire. A new client gets the least
@@ -185,15 +185,15 @@ TEST(client_identifier_keys_the_lease)
 	CHECK_STR(alloc(db, s, 1, NULL, T0, b), "10.0.0.10");	/* by MAC */
 	c.client_id = id1;
 	c.client_id_len = sizeof(id1);
-	CHECK_INT(ipam_lease_alloc(db, s, &c, NULL, 60, T0, &l), 0);
+	CHECK_INT(ipam_lease_alloc(db, s, &c, NULL, 60, T0, 0, &l), 0);
 	CHECK_STR(fx_ip(&l, b), "10.0.0.11");	/* a different client */
 	/* Same client-id on another NIC: same lease. */
 	c.mac.b[5] = 0x99;
-	CHECK_INT(ipam_lease_alloc(db, s, &c, NULL, 60, T0, &l), 0);
+	CHECK_INT(ipam_lease_alloc(db, s, &c, NULL, 60, T0, 0, &l), 0);
 	CHECK_STR(fx_ip(&l, b), "10.0.0.11");
 	c.client_id = id2;
 	c.client_id_len = sizeof(id2);
-	CHECK_INT(ipam_lease_alloc(db, s, &c, NULL, 60, T0, &l), 0);
+	CHECK_INT(ipam_lease_alloc(db, s, &c, NULL, 60, T0, 0, &l), 0);
 	CHECK_STR(fx_ip(&l, b), "10.0.0.12");
 	fx_close(&fx);
 }
@@ -211,9 +211,9 @@ TEST(hostname_is_recorded)
 				 "dynamic", NULL), 0);
 	s = subnet(db, "10.0.0.0");
 	c.hostname = "laptop";
-	CHECK_INT(ipam_lease_alloc(db, s, &c, NULL, 60, T0, &l), 0);
+	CHECK_INT(ipam_lease_alloc(db, s, &c, NULL, 60, T0, 0, &l), 0);
 	c.hostname = NULL;		/* a renewal without option 12 */
-	CHECK_INT(ipam_lease_alloc(db, s, &c, NULL, 60, T0 + 30, &l), 0);
+	CHECK_INT(ipam_lease_alloc(db, s, &c, NULL, 60, T0 + 30, 0, &l), 0);
 	o = ipam_lease_show(db, "10.0.0.10", T0 + 31);
 	CHECK_STR(json_string_value(json_object_get(o, "hostname")), "laptop");
 	CHECK_STR(json_string_value(json_object_get(o, "mac")), "52:54:00:00:00:01");

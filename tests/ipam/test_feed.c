@@ -45,8 +45,8 @@ TEST(writes_appear_in_order)
 	CHECK_INT(ipam_subnet_add(db, "10.0.2.0/24", &o), 0);
 	CHECK_INT(ipam_range_add(db, "10.0.2.0/24", "10.0.2.10", "10.0.2.20",
 				 "dynamic", NULL), 0);
-	CHECK_INT(ipam_lease_alloc(db, 2, &c, NULL, 60, 1000, &l), 0);
-	CHECK_INT(ipam_lease_alloc(db, 2, &c, NULL, 60, 1030, &l), 0);
+	CHECK_INT(ipam_lease_alloc(db, 2, &c, NULL, 60, 1000, 0, &l), 0);
+	CHECK_INT(ipam_lease_alloc(db, 2, &c, NULL, 60, 1030, 0, &l), 0);
 	/* A refused write adds nothing. */
 	g1 = ipam_feed_generation(db);
 	CHECK(ipam_fabric_add(db, "lab") < 0);

@@ -21,13 +21,9 @@ static void make_version(struct fixture *f, int v)
 
 	fx_path(f);
 	CHECK_INT(sqlite3_open(f->path, &raw), SQLITE_OK);
-	for (int i = 0; i < v; i++) {
-		/* A version whose migration has a C step would need it run
-		 * here too; none below the latest has one yet. */
-		CHECK(ipam_migrations[i].after == NULL || i == v - 1);
+	for (int i = 0; i < v; i++)
 		CHECK_INT(sqlite3_exec(raw, ipam_migrations[i].sql, NULL, NULL,
 				       NULL), SQLITE_OK);
-	}
 	CHECK_INT(sqlite3_exec(raw,
 		"INSERT INTO fabric (id, name) VALUES (1, 'lab');"
 		"INSERT INTO vlan (id, fabric_id, vid) VALUES (1, 1, 0);"
@@ -43,6 +39,12 @@ static void make_version(struct fixture *f, int v)
 		"INSERT INTO address (subnet_id, ip, state, mac, host_id, updated) "
 		"  VALUES (1, x'0a000065', 'static', '52:54:00:00:00:02', 1, 0);",
 		NULL, NULL, NULL), SQLITE_OK);
+	/* From version 3 on, the C step of v3 (ipam_pool_rebuild_all) had
+	 * filled the free-address index: .102-.200 were never used. */
+	if (v >= 3)
+		CHECK_INT(sqlite3_exec(raw, "INSERT INTO pool_free VALUES "
+				       "(1, 1, x'0a000066', x'0a0000c8')",
+				       NULL, NULL, NULL), SQLITE_OK);
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; "
 		 "PRAGMA application_id = 1380141902", v);
 	CHECK_INT(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -82,10 +84,10 @@ TEST(every_older_version_migrates)
 		leases = ipam_lease_list(db, NULL, false, 0);
 		CHECK_INT(json_array_size(leases), 1);
 		json_decref(leases);
-		CHECK_INT(ipam_lease_alloc(db, 1, &c, NULL, 60, 1000, &l), 0);
+		CHECK_INT(ipam_lease_alloc(db, 1, &c, NULL, 60, 1000, 0, &l), 0);
 		CHECK_STR(fx_ip(&l, b), "10.0.0.102");
 		c = fx_client(2);
-		CHECK_INT(ipam_lease_alloc(db, 1, &c, NULL, 60, 1000, &l), 0);
+		CHECK_INT(ipam_lease_alloc(db, 1, &c, NULL, 60, 1000, 0, &l), 0);
 		CHECK_STR(fx_ip(&l, b), "10.0.0.101");
 		CHECK_INT(l.state, IPAM_STATIC);
 		/* And writes reach the change feed from now on. */

@@ -26,7 +26,7 @@ static int child(int k, const char *out)
 		struct ipam_client c = fx_client((unsigned)k << 12 | i);
 		struct ipam_lease l;
 
-		if (ipam_lease_alloc(db, pool_subnet, &c, NULL, 3600, 1000,
+		if (ipam_lease_alloc(db, pool_subnet, &c, NULL, 3600, 1000, 0,
 				     &l) < 0) {
 			if (fails++ == 0)
 				fprintf(stderr, "child %d: %s\n", k,
