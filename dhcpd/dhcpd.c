@@ -1,0 +1,659 @@
+/*
+ * racknet-dhcpd: sockets, the event loop and group commit around the
+ * handler in dhcp_server.c.
+ *
+ * A readable socket is drained in batches of up to BATCH packets; each
+ * batch is handled inside one IPAM transaction and its replies are sent
+ * only after the COMMIT succeeded, so no ACK leaves before its lease is
+ * durable (RFC 2131 4.3.1) and one fsync covers the whole batch. Between
+ * batches the loop returns to libevent, which leaves the database free
+ * for the CLI and the other daemons.
+ *
+ * Replies to a client without an address yet (and broadcasts) go out of a
+ * packet socket with the IP and UDP headers built here, addressed to the
+ * client's MAC on the receiving interface. The alternative, a neighbour
+ * entry via netlink before a normal UDP send, changes kernel state that
+ * outlives the exchange, needs CAP_NET_ADMIN and a second syscall per
+ * reply; the packet socket needs CAP_NET_RAW only, touches nothing, and
+ * also lets a broadcast leave by exactly the interface the request came
+ * in on. Relay and renewing clients (giaddr or ciaddr set) are reached
+ * through the routed UDP socket.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dhcp_io.h"
+#include "dhcp_link.h"
+#include "dhcp_server.h"
+#include "log.h"
+
+#define BATCH 64
+#define MAX_PINGS 256
+#define MAX_WARNED 128
+#define RECLAIM_SECS 60
+
+struct ping {
+	bool used;
+	uint32_t ip;
+	int64_t subnet_id;
+	struct dhcp_rx rx;
+	uint8_t *buf;
+	struct event *timer;
+	struct dhcpd *d;
+};
+
+struct dhcpd {
+	const char *db_path;
+	char **only;
+	size_t nonly;
+	uint16_t port;
+
+	struct ipam *db;
+	struct event_base *base;
+	struct dhcp_links *links;
+	struct dhcp_view view;
+	struct dhcp_server srv;
+	struct dhcp_counters counters, published;
+	int64_t started;
+	bool view_dirty;
+
+	int udp, pkt, icmp;
+	uint16_t ping_id;
+	struct ping pings[MAX_PINGS];
+
+	char *warned[MAX_WARNED];
+	size_t nwarned;
+
+	/* One batch. */
+	uint8_t rxbuf[BATCH][DHCP_MAX_LEN];
+	struct dhcp_rx rx[BATCH];
+	struct dhcp_out out[BATCH];
+};
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* Say each operator-facing problem once per run. */
+static void warn_once(void *ctx, const char *key, const char *text)
+{
+	struct dhcpd *d = ctx;
+
+	for (size_t i = 0; i < d->nwarned; i++)
+		if (!strcmp(d->warned[i], key))
+			return;
+	if (d->nwarned < MAX_WARNED)
+		d->warned[d->nwarned++] = strdup(key);
+	log_warn("%s", text);
+}
+
+/* Rebuild what we serve from IPAM and the kernel; record the VLANs of
+ * kernel 802.1Q links that IPAM does not know yet. */
+static void reload_view(struct dhcpd *d)
+{
+	for (int round = 0; round < 2; round++) {
+		json_t *cfg = ipam_dhcp_config(d->db);
+		const struct dhcp_iface *ifs;
+		struct dhcp_view v;
+		size_t n;
+		int r;
+
+		if (!cfg) {
+			log_error("cannot read the IPAM configuration: %s",
+				  ipam_error(d->db));
+			return;
+		}
+		ifs = dhcp_links_table(d->links, &n);
+		r = dhcp_view_build(&v, cfg, ifs, n, d->only, d->nonly,
+				    warn_once, d);
+		json_decref(cfg);
+		if (r < 0) {
+			log_error("cannot build the interface view: out of memory");
+			return;
+		}
+		dhcp_view_free(&d->view);
+		d->view = v;
+		d->view_dirty = false;
+		if (v.nbindings == 0 || round == 1)
+			break;
+		for (size_t i = 0; i < v.nbindings; i++) {
+			const struct dhcp_binding *b = &v.bindings[i];
+
+			if (ipam_interface_set(d->db, b->ifname, b->fabric, b->vid,
+					       "netlink") < 0) {
+				char key[64];
+
+				snprintf(key, sizeof(key), "bind:%s", b->ifname);
+				warn_once(d, key, ipam_error(d->db));
+			} else {
+				log_notice("interface %s is on VLAN %s/%d (802.1Q, "
+					   "from netlink)", b->ifname, b->fabric,
+					   b->vid);
+			}
+		}
+	}
+	for (size_t i = 0; i < d->view.nifs; i++)
+		if (d->view.ifs[i].served)
+			log_debug("serving on %s", d->view.ifs[i].k.name);
+}
+
+/* ---- sending ---- */
+
+static void send_out(struct dhcpd *d, const struct dhcp_out *o)
+{
+	uint16_t client = (uint16_t)(d->port + 1);
+	ssize_t n;
+
+	if (o->route == DHCP_TO_RELAY || o->route == DHCP_TO_CLIENT_IP) {
+		struct sockaddr_in to = {
+			.sin_family = AF_INET,
+			.sin_port = htons(o->route == DHCP_TO_RELAY ? d->port :
+					  client),
+			.sin_addr.s_addr = htonl(o->dst_ip),
+		};
+
+		n = sendto(d->udp, o->buf, o->len, 0, (struct sockaddr *)&to,
+			   sizeof(to));
+	} else {
+		static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff,
+						  0xff };
+		uint8_t frame[DHCP_MAX_LEN + 64];
+		struct sockaddr_ll to = {
+			.sll_family = AF_PACKET,
+			.sll_protocol = htons(ETH_P_IP),
+			.sll_ifindex = o->ifindex,
+			.sll_halen = 6,
+		};
+		size_t len = dhcp_udp4(frame, sizeof(frame), o->src_ip, o->dst_ip,
+				       d->port, client, o->buf, o->len);
+
+		memcpy(to.sll_addr, o->route == DHCP_TO_HWADDR ? o->dst_mac :
+		       bcast, 6);
+		n = len ? sendto(d->pkt, frame, len, 0, (struct sockaddr *)&to,
+				 sizeof(to)) : -1;
+	}
+	if (n < 0)
+		log_warn("cannot send (%s): %s", o->note, strerror(errno));
+	else
+		log_info("%s", o->note);
+}
+
+/* ---- the address check (ICMP echo) ---- */
+
+static void handle_one(struct dhcpd *d, const struct dhcp_rx *rx);
+
+static void ping_end(struct ping *p, bool answered)
+{
+	struct dhcpd *d = p->d;
+	struct dhcp_rx rx = p->rx;
+
+	evtimer_del(p->timer);
+	p->used = false;
+	rx.buf = p->buf;
+	if (answered) {
+		struct ip_addr ip;
+		char a[INET_ADDRSTRLEN];
+		uint32_t n = htonl(p->ip);
+		int r;
+
+		ip_set_v4(&ip, p->ip);
+		r = ipam_address_conflict(d->db, p->subnet_id, &ip,
+					  now_s() + d->view.decline_time, now_s());
+		inet_ntop(AF_INET, &n, a, sizeof(a));
+		if (r < 0) {
+			log_error("cannot hold %s: %s", a, ipam_error(d->db));
+			rx.ping_done = true;	/* do not loop on it */
+		} else {
+			d->counters.conflicts++;
+			log_warn("%s answered a ping before it was offered: held "
+				 "as a conflict for %lld s", a,
+				 (long long)d->view.decline_time);
+			rx.pings_answered++;
+		}
+	} else {
+		rx.ping_done = true;
+	}
+	handle_one(d, &rx);
+	free(p->buf);
+	p->buf = NULL;
+}
+
+static void on_ping_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ping_end(arg, false);
+}
+
+static void ping_start(struct dhcpd *d, const struct dhcp_rx *rx,
+		       const struct dhcp_out *o)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(o->ping_ip) };
+	struct timeval tv = { d->view.ping_timeout_ms / 1000,
+			      (d->view.ping_timeout_ms % 1000) * 1000 };
+	uint8_t pkt[64];
+	struct ping *p = NULL;
+	size_t len;
+
+	for (int i = 0; i < MAX_PINGS && !p; i++)
+		if (!d->pings[i].used)
+			p = &d->pings[i];
+	if (!p || !(p->buf = malloc(rx->len))) {
+		/* Checks are a courtesy: with too many waiting, serve. */
+		struct dhcp_rx again = *rx;
+
+		log_debug("too many address checks waiting: offering unchecked");
+		again.ping_done = true;
+		handle_one(d, &again);
+		return;
+	}
+	memcpy(p->buf, rx->buf, rx->len);
+	p->rx = *rx;
+	p->rx.buf = NULL;
+	p->ip = o->ping_ip;
+	p->subnet_id = o->ping_subnet;
+	p->used = true;
+	len = dhcp_icmp_echo(pkt, sizeof(pkt), d->ping_id,
+			     (uint16_t)(p - d->pings));
+	if (sendto(d->icmp, pkt, len, 0, (struct sockaddr *)&to,
+		   sizeof(to)) < 0)
+		log_debug("ping %s: %s (treated as free)",
+			  inet_ntoa(to.sin_addr), strerror(errno));
+	evtimer_add(p->timer, &tv);
+}
+
+static void on_icmp(evutil_socket_t fd, short what, void *arg)
+{
+	struct dhcpd *d = arg;
+	uint8_t buf[1500];
+
+	(void)what;
+	for (int i = 0; i < BATCH; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		uint32_t src;
+		uint16_t id, seq;
+
+		if (n < 0)
+			break;
+		if (dhcp_icmp_reply(buf, (size_t)n, &src, &id, &seq) < 0 ||
+		    id != d->ping_id || seq >= MAX_PINGS)
+			continue;
+		struct ping *p = &d->pings[seq];
+
+		if (p->used && p->ip == src)
+			ping_end(p, true);
+	}
+}
+
+/* ---- receiving and group commit ---- */
+
+static void run_batch(struct dhcpd *d, const struct dhcp_rx *rx, size_t n)
+{
+	int64_t now = now_s();
+	int r;
+
+	if (d->view_dirty)
+		reload_view(d);
+	r = ipam_tx_begin(d->db);
+	if (r < 0) {
+		d->counters.db_errors += n;
+		log_error("cannot start a transaction, %zu packets unanswered: %s",
+			  n, ipam_error(d->db));
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		dhcp_handle(&d->srv, &rx[i], now, &d->out[i]);
+	r = ipam_tx_commit(d->db);
+	if (r < 0) {
+		d->counters.db_errors += n;
+		log_error("cannot commit %zu packets' leases, none answered: %s",
+			  n, ipam_error(d->db));
+		ipam_tx_rollback(d->db);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (d->out[i].action == DHCP_SEND)
+			send_out(d, &d->out[i]);
+		else if (d->out[i].action == DHCP_PING)
+			ping_start(d, &rx[i], &d->out[i]);
+	}
+}
+
+static void handle_one(struct dhcpd *d, const struct dhcp_rx *rx)
+{
+	run_batch(d, rx, 1);
+}
+
+static void on_udp(evutil_socket_t fd, short what, void *arg)
+{
+	struct dhcpd *d = arg;
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_in from[BATCH];
+	char ctl[BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
+	int n;
+
+	(void)what;
+	memset(msgs, 0, sizeof(msgs));
+	for (int i = 0; i < BATCH; i++) {
+		iov[i].iov_base = d->rxbuf[i];
+		iov[i].iov_len = DHCP_MAX_LEN;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &from[i];
+		msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		msgs[i].msg_hdr.msg_control = ctl[i];
+		msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
+	}
+	n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct dhcp_rx *rx = &d->rx[i];
+
+		memset(rx, 0, sizeof(*rx));
+		rx->buf = d->rxbuf[i];
+		rx->len = msgs[i].msg_len;
+		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+			rx->len = DHCP_MAX_LEN + 1;	/* parse refuses it */
+		rx->src_ip = ntohl(from[i].sin_addr.s_addr);
+		rx->src_port = ntohs(from[i].sin_port);
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c;
+		     c = CMSG_NXTHDR(&msgs[i].msg_hdr, c))
+			if (c->cmsg_level == IPPROTO_IP &&
+			    c->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				rx->ifindex = pi.ipi_ifindex;
+				rx->local_ip = ntohl(pi.ipi_spec_dst.s_addr);
+			}
+	}
+	run_batch(d, d->rx, (size_t)n);
+}
+
+/* ---- housekeeping ---- */
+
+static void publish(struct dhcpd *d)
+{
+	json_t *c;
+
+	if (!memcmp(&d->counters, &d->published, sizeof(d->counters)))
+		return;
+	c = dhcp_counters_json(&d->counters);
+	if (c && ipam_stats_put(d->db, "dhcpd", (int)getpid(), d->started, c,
+				now_s()) == 0)
+		d->published = d->counters;
+	json_decref(c);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct dhcpd *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (ipam_feed_poll(d->db) || d->view_dirty)
+		reload_view(d);
+	publish(d);
+}
+
+static void reclaim(struct dhcpd *d)
+{
+	int total = 0, r;
+
+	/* Small steps, so other writers get their turn in between. */
+	for (int i = 0; i < 16; i++) {
+		r = ipam_lease_reclaim(d->db, now_s(), d->view.lease_retention,
+				       256);
+		if (r < 0) {
+			log_error("cannot reclaim expired addresses: %s",
+				  ipam_error(d->db));
+			break;
+		}
+		total += r;
+		if (r < 256)
+			break;
+	}
+	if (total)
+		log_info("reclaimed %d expired addresses", total);
+}
+
+static void on_reclaim(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	reclaim(arg);
+}
+
+static void on_links(evutil_socket_t fd, short what, void *arg)
+{
+	struct dhcpd *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (dhcp_links_recv(d->links) < 0)
+		log_warn("cannot reload interfaces from netlink; retrying");
+}
+
+static void links_changed(void *ctx)
+{
+	((struct dhcpd *)ctx)->view_dirty = true;
+	reload_view(ctx);
+}
+
+static void on_usr1(evutil_socket_t fd, short what, void *arg)
+{
+	struct dhcpd *d = arg;
+	json_t *c = dhcp_counters_json(&d->counters);
+	char *text = c ? json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	(void)fd;
+	(void)what;
+	log_notice("counters: %s", text ? text : "(out of memory)");
+	free(text);
+	json_decref(c);
+	publish(d);
+}
+
+static void on_term(evutil_socket_t fd, short what, void *arg)
+{
+	struct dhcpd *d = arg;
+
+	(void)what;
+	log_notice("signal %d: stopping", (int)fd);
+	event_base_loopbreak(d->base);
+}
+
+/* ---- start ---- */
+
+static int open_udp(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	int one = 1, s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	if (s < 0 ||
+	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(s, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
+	    setsockopt(s, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+	    bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		fatal("cannot listen on UDP port %u: %s", port, strerror(errno));
+	return s;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: racknet-dhcpd --db PATH [--interface IF]... [--port N]\n"
+		"                     [--log-level LEVEL]\n"
+		"A DHCPv4 server whose leases live in the racknet IPAM.\n"
+		"  --db PATH          the IPAM database (or $RACKNET_DB)\n"
+		"  --interface IF     serve only on IF (repeatable; default:\n"
+		"                     every interface on a known subnet)\n"
+		"  --port N           server port (default 67; clients N+1)\n"
+		"  --log-level LEVEL  error, warning, notice, info (default), "
+		"debug\n");
+}
+
+static void parse_args(struct dhcpd *d, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	enum log_level level = LL_INFO;
+	int c;
+
+	d->db_path = getenv("RACKNET_DB");
+	d->port = 67;
+	d->only = calloc((size_t)argc, sizeof(*d->only));
+	if (!d->only)
+		fatal("out of memory");
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end;
+		long v;
+
+		switch (c) {
+		case 'd':
+			d->db_path = optarg;
+			break;
+		case 'i':
+			if (!*optarg || strlen(optarg) >= IF_NAMESIZE) {
+				fprintf(stderr, "racknet-dhcpd: '%s' is not an "
+					"interface name\n", optarg);
+				exit(2);
+			}
+			d->only[d->nonly++] = optarg;
+			break;
+		case 'p':
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 65534) {
+				fprintf(stderr, "racknet-dhcpd: port '%s' is not "
+					"1..65534\n", optarg);
+				exit(2);
+			}
+			d->port = (uint16_t)v;
+			break;
+		case 'l':
+			if (log_level_parse(optarg, &level) < 0) {
+				fprintf(stderr, "racknet-dhcpd: log level '%s' is "
+					"not error, warning, notice, info or "
+					"debug\n", optarg);
+				exit(2);
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "racknet-dhcpd: unexpected argument '%s'\n",
+			argv[optind]);
+		exit(2);
+	}
+	if (!d->db_path) {
+		fprintf(stderr, "racknet-dhcpd: --db PATH is required\n");
+		exit(2);
+	}
+	log_init("racknet-dhcpd", level, false);
+}
+
+static void start(struct dhcpd *d)
+{
+	char err[IPAM_ERRLEN];
+	struct timeval tick = { 1, 0 }, rec = { RECLAIM_SECS, 0 };
+	struct event *ev;
+	int r;
+
+	r = ipam_open(d->db_path, 0, &d->db, err, sizeof(err));
+	if (r < 0)
+		fatal("%s", err);
+	r = dhcp_links_open(&d->links, links_changed, d);
+	if (r < 0)
+		fatal("cannot read interfaces from netlink: %s", strerror(-r));
+	d->udp = open_udp(d->port);
+	/* Protocol 0: send only, never a copy of every received frame. */
+	d->pkt = socket(AF_PACKET, SOCK_DGRAM, 0);
+	if (d->pkt < 0)
+		fatal("cannot open a packet socket (needs CAP_NET_RAW): %s",
+		      strerror(errno));
+	d->icmp = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK, IPPROTO_ICMP);
+	if (d->icmp < 0)
+		fatal("cannot open an ICMP socket (needs CAP_NET_RAW): %s",
+		      strerror(errno));
+	if (getrandom(&d->ping_id, sizeof(d->ping_id), 0) < 0)
+		d->ping_id = (uint16_t)getpid();
+	d->base = event_base_new();
+	if (!d->base)
+		fatal("cannot start the event loop");
+	for (int i = 0; i < MAX_PINGS; i++) {
+		d->pings[i].d = d;
+		d->pings[i].timer = evtimer_new(d->base, on_ping_timeout,
+						&d->pings[i]);
+	}
+	d->srv.db = d->db;
+	d->srv.view = &d->view;
+	d->srv.counters = &d->counters;
+	d->srv.port = d->port;
+	d->started = now_s();
+	reload_view(d);
+	for (size_t i = 0; i < d->nonly; i++)
+		if (!dhcp_view_netif(&d->view, (int)if_nametoindex(d->only[i])))
+			log_warn("interface %s does not exist (yet): it is "
+				 "served once it appears", d->only[i]);
+	reclaim(d);
+
+	event_add(event_new(d->base, d->udp, EV_READ | EV_PERSIST, on_udp, d),
+		  NULL);
+	event_add(event_new(d->base, d->icmp, EV_READ | EV_PERSIST, on_icmp,
+			    d), NULL);
+	event_add(event_new(d->base, dhcp_links_fd(d->links),
+			    EV_READ | EV_PERSIST, on_links, d), NULL);
+	ev = event_new(d->base, -1, EV_PERSIST, on_tick, d);
+	event_add(ev, &tick);
+	ev = event_new(d->base, -1, EV_PERSIST, on_reclaim, d);
+	event_add(ev, &rec);
+	event_add(evsignal_new(d->base, SIGUSR1, on_usr1, d), NULL);
+	event_add(evsignal_new(d->base, SIGTERM, on_term, d), NULL);
+	event_add(evsignal_new(d->base, SIGINT, on_term, d), NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_notice("serving DHCPv4 on port %u from %s", d->port, d->db_path);
+}
+
+int main(int argc, char **argv)
+{
+	static struct dhcpd d;	/* large: batch buffers */
+
+	parse_args(&d, argc, argv);
+	start(&d);
+	event_base_dispatch(d.base);
+	publish(&d);
+	dhcp_links_close(d.links);
+	dhcp_view_free(&d.view);
+	ipam_close(d.db);
+	return 0;
+}
