@@ -2,12 +2,14 @@
  * racknet-dhcpd: sockets, the event loop and group commit around the
  * handler in dhcp_server.c.
  *
- * A readable socket is drained in batches of up to BATCH packets; each
- * batch is handled inside one IPAM transaction and its replies are sent
- * only after the COMMIT succeeded, so no ACK leaves before its lease is
- * durable (RFC 2131 4.3.1) and one fsync covers the whole batch. Between
- * batches the loop returns to libevent, which leaves the database free
- * for the CLI and the other daemons.
+ * Group commit: the first packet opens an IPAM transaction and starts a
+ * short window (COMMIT_US); packets arriving within it are handled in the
+ * same transaction, up to BATCH of them. Then one COMMIT (one fsync)
+ * makes the whole group durable, and only then are its replies sent, so
+ * no ACK leaves before its lease is stored (RFC 2131 4.3.1). A lone
+ * client waits COMMIT_US more; under load one fsync covers dozens of
+ * leases. Between groups the loop returns to libevent and the database
+ * is free for the CLI and the other daemons.
  *
  * Replies to a client without an address yet (and broadcasts) go out of a
  * packet socket with the IP and UDP headers built here, addressed to the
@@ -40,7 +42,9 @@
 #include "dhcp_server.h"
 #include "log.h"
 
-#define BATCH 64
+#define BATCH 128		/* packets per transaction at most */
+#define RECV_BATCH 32		/* packets per recvmmsg() */
+#define COMMIT_US 2000		/* how long a group stays open */
 #define MAX_PINGS 256
 #define MAX_WARNED 128
 #define RECLAIM_SECS 60
@@ -77,7 +81,10 @@ struct dhcpd {
 	char *warned[MAX_WARNED];
 	size_t nwarned;
 
-	/* One batch. */
+	/* The open group: packets handled, replies waiting for COMMIT. */
+	bool tx_open;
+	size_t n;
+	struct event *commit_timer;
 	uint8_t rxbuf[BATCH][DHCP_MAX_LEN];
 	struct dhcp_rx rx[BATCH];
 	struct dhcp_out out[BATCH];
@@ -254,12 +261,10 @@ static void ping_start(struct dhcpd *d, const struct dhcp_rx *rx,
 		if (!d->pings[i].used)
 			p = &d->pings[i];
 	if (!p || !(p->buf = malloc(rx->len))) {
-		/* Checks are a courtesy: with too many waiting, serve. */
-		struct dhcp_rx again = *rx;
-
-		log_debug("too many address checks waiting: offering unchecked");
-		again.ping_done = true;
-		handle_one(d, &again);
+		/* Bounded: the client's retransmission finds the address
+		 * already offered to it, and that needs no check. */
+		log_debug("%d address checks waiting: %s answered on its "
+			  "retransmission", MAX_PINGS, o->note);
 		return;
 	}
 	memcpy(p->buf, rx->buf, rx->len);
@@ -302,27 +307,22 @@ static void on_icmp(evutil_socket_t fd, short what, void *arg)
 
 /* ---- receiving and group commit ---- */
 
-static void run_batch(struct dhcpd *d, const struct dhcp_rx *rx, size_t n)
+/* Make the open group durable, then send its replies. */
+static void group_commit(struct dhcpd *d)
 {
-	int64_t now = now_s();
+	size_t n = d->n;
 	int r;
 
-	if (d->view_dirty)
-		reload_view(d);
-	r = ipam_tx_begin(d->db);
-	if (r < 0) {
-		d->counters.db_errors += n;
-		log_error("cannot start a transaction, %zu packets unanswered: %s",
-			  n, ipam_error(d->db));
+	if (!d->tx_open)
 		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		dhcp_handle(&d->srv, &rx[i], now, &d->out[i]);
+	evtimer_del(d->commit_timer);
+	d->tx_open = false;
+	d->n = 0;
 	r = ipam_tx_commit(d->db);
 	if (r < 0) {
 		d->counters.db_errors += n;
-		log_error("cannot commit %zu packets' leases, none answered: %s",
-			  n, ipam_error(d->db));
+		log_error("cannot commit the leases of %zu packets, none "
+			  "answered: %s", n, ipam_error(d->db));
 		ipam_tx_rollback(d->db);
 		return;
 	}
@@ -330,28 +330,78 @@ static void run_batch(struct dhcpd *d, const struct dhcp_rx *rx, size_t n)
 		if (d->out[i].action == DHCP_SEND)
 			send_out(d, &d->out[i]);
 		else if (d->out[i].action == DHCP_PING)
-			ping_start(d, &rx[i], &d->out[i]);
+			ping_start(d, &d->rx[i], &d->out[i]);
 	}
 }
 
+static void on_commit_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	group_commit(arg);
+}
+
+/* Open a group if none is; false if the database refuses. */
+static bool group_open(struct dhcpd *d)
+{
+	struct timeval tv = { 0, COMMIT_US };
+
+	if (d->tx_open)
+		return true;
+	if (d->view_dirty)
+		reload_view(d);
+	if (ipam_tx_begin(d->db) < 0) {
+		log_error("cannot start a transaction: %s", ipam_error(d->db));
+		return false;
+	}
+	d->tx_open = true;
+	evtimer_add(d->commit_timer, &tv);
+	return true;
+}
+
+/* Handle the packet in slot d->n of the open group. */
+static void group_add(struct dhcpd *d)
+{
+	dhcp_handle(&d->srv, &d->rx[d->n], now_s(), &d->out[d->n]);
+	d->n++;
+	if (d->n == BATCH)
+		group_commit(d);
+}
+
+/* One packet outside the socket path (an address check that ended). */
 static void handle_one(struct dhcpd *d, const struct dhcp_rx *rx)
 {
-	run_batch(d, rx, 1);
+	if (!group_open(d)) {
+		d->counters.db_errors++;
+		return;
+	}
+	d->rx[d->n] = *rx;
+	memcpy(d->rxbuf[d->n], rx->buf, rx->len);
+	d->rx[d->n].buf = d->rxbuf[d->n];
+	group_add(d);
 }
 
 static void on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct dhcpd *d = arg;
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
-	struct sockaddr_in from[BATCH];
-	char ctl[BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
+	struct mmsghdr msgs[RECV_BATCH];
+	struct iovec iov[RECV_BATCH];
+	struct sockaddr_in from[RECV_BATCH];
+	char ctl[RECV_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
+	size_t room;
 	int n;
 
 	(void)what;
+	if (!group_open(d)) {
+		/* Leave the packets queued; the next readiness retries. */
+		return;
+	}
+	room = BATCH - d->n;
+	if (room > RECV_BATCH)
+		room = RECV_BATCH;
 	memset(msgs, 0, sizeof(msgs));
-	for (int i = 0; i < BATCH; i++) {
-		iov[i].iov_base = d->rxbuf[i];
+	for (size_t i = 0; i < room; i++) {
+		iov[i].iov_base = d->rxbuf[d->n + i];
 		iov[i].iov_len = DHCP_MAX_LEN;
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
@@ -360,14 +410,12 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 		msgs[i].msg_hdr.msg_control = ctl[i];
 		msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
 	}
-	n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
-	if (n <= 0)
-		return;
+	n = recvmmsg(fd, msgs, (unsigned)room, MSG_DONTWAIT, NULL);
 	for (int i = 0; i < n; i++) {
-		struct dhcp_rx *rx = &d->rx[i];
+		struct dhcp_rx *rx = &d->rx[d->n];
 
 		memset(rx, 0, sizeof(*rx));
-		rx->buf = d->rxbuf[i];
+		rx->buf = d->rxbuf[d->n];
 		rx->len = msgs[i].msg_len;
 		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 			rx->len = DHCP_MAX_LEN + 1;	/* parse refuses it */
@@ -383,8 +431,14 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 				rx->ifindex = pi.ipi_ifindex;
 				rx->local_ip = ntohl(pi.ipi_spec_dst.s_addr);
 			}
+		group_add(d);
 	}
-	run_batch(d, d->rx, (size_t)n);
+	if (d->tx_open && d->n == 0 && n <= 0) {
+		/* Spurious wakeup: nothing to keep the transaction for. */
+		evtimer_del(d->commit_timer);
+		ipam_tx_commit(d->db);
+		d->tx_open = false;
+	}
 }
 
 /* ---- housekeeping ---- */
@@ -610,6 +664,7 @@ static void start(struct dhcpd *d)
 	d->base = event_base_new();
 	if (!d->base)
 		fatal("cannot start the event loop");
+	d->commit_timer = evtimer_new(d->base, on_commit_timer, d);
 	for (int i = 0; i < MAX_PINGS; i++) {
 		d->pings[i].d = d;
 		d->pings[i].timer = evtimer_new(d->base, on_ping_timeout,
@@ -651,6 +706,7 @@ int main(int argc, char **argv)
 	parse_args(&d, argc, argv);
 	start(&d);
 	event_base_dispatch(d.base);
+	group_commit(&d);
 	publish(&d);
 	dhcp_links_close(d.links);
 	dhcp_view_free(&d.view);

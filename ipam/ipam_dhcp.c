@@ -105,14 +105,21 @@ json_t *ipam_stats_get(struct ipam *db, const char *daemon)
 		"SELECT daemon, pid, started, updated, counters "
 		"FROM daemon_stats WHERE daemon = ?1";
 	sqlite3_stmt *st = ipam_stmt(db, sql);
-	json_t *row, *counters;
+	json_t *arr, *row, *counters;
 
 	if (!st)
 		return NULL;
 	ipam_bind_text(st, 1, daemon);
-	row = ipam_row_json(db, st, "aatta", "counters from that daemon");
-	if (!row)
+	arr = ipam_rows_json(db, st, "aatta");
+	if (!arr)
 		return NULL;
+	row = json_incref(json_array_get(arr, 0));
+	json_decref(arr);
+	if (!row) {
+		ipam_fail(db, -ENOENT, "no counters yet: racknet-%s has not run "
+			  "on this database", daemon);
+		return NULL;
+	}
 	/* Stored as text: hand back the object itself. */
 	counters = json_loads(json_string_value(json_object_get(row,
 				"counters")), 0, NULL);

@@ -1,4 +1,4 @@
-/* racknet dhcp-server / setting / changes. */
+/* racknet dhcp / dhcp-server / setting / changes. */
 #include "cli.h"
 
 #include <inttypes.h>
@@ -27,6 +27,38 @@ const struct cli_object cli_dhcp_server = {
 		  0, 0, { 0 }, dhcp_server_list },
 		{ "rm", "SERVER-ID", "forget a server", 1, 1, { 0 },
 		  dhcp_server_rm },
+		{ 0 },
+	},
+};
+
+/* The counters racknet-dhcpd last published (every second while they
+ * change, and on SIGUSR1). */
+static int dhcp_stats(struct ipam *db, const struct cli_verb *v,
+		      struct cli_args *a)
+{
+	json_t *row = ipam_stats_get(db, "dhcpd"), *flat;
+	const char *key;
+	json_t *val;
+
+	(void)v;
+	if (!row || a->json)
+		return cli_print(db, row, a->json);
+	/* Flat for the key-value printer: who, when, then each counter. */
+	flat = json_pack("{sOsOsO}", "pid", json_object_get(row, "pid"),
+			 "started", json_object_get(row, "started"),
+			 "updated", json_object_get(row, "updated"));
+	json_object_foreach(json_object_get(row, "counters"), key, val)
+		json_object_set(flat, key, val);
+	json_decref(row);
+	return cli_print(db, flat, false);
+}
+
+const struct cli_object cli_dhcp = {
+	"dhcp", "racknet-dhcpd's counters",
+	(const struct cli_verb[]){
+		{ "stats", "[--json]", "packets received and sent by type, "
+		  "malformed, dropped, pool exhausted", 0, 0, { 0 },
+		  dhcp_stats },
 		{ 0 },
 	},
 };

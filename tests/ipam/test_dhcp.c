@@ -191,7 +191,7 @@ TEST(counters_round_trip)
 	json_t *got;
 
 	CHECK(ipam_stats_get(db, "dhcpd") == NULL);
-	CHECK_CONTAINS(ipam_error(db), "counters from that daemon");
+	CHECK_CONTAINS(ipam_error(db), "racknet-dhcpd has not run");
 	CHECK_INT(ipam_stats_put(db, "dhcpd", 42, T0, c, T0 + 5), 0);
 	got = ipam_stats_get(db, "dhcpd");
 	CHECK_INT(json_integer_value(json_object_get(got, "pid")), 42);
