@@ -303,7 +303,12 @@ static void reply(struct ctx *c, int type, const struct dhcp_subnet *sn,
 	c->out->len = (size_t)len;
 	route(c, type, yiaddr, self);
 	c->s->counters->tx[type]++;
-	if (type == DHCP_NAK)
+	/* The exchange's log line, said when sent; costly, so only when
+	 * someone reads it (send errors fall back to a shorter line). */
+	if (!log_enabled(LL_INFO))
+		snprintf(c->out->note, sizeof(c->out->note), "DHCP%s to %s",
+			 dhcp_type_name(type), c->mac);
+	else if (type == DHCP_NAK)
 		snprintf(c->out->note, sizeof(c->out->note), "DHCPNAK to %s %s: "
 			 "%s", c->mac, c->where, nak_why);
 	else

@@ -164,22 +164,26 @@ static int try_fixed(struct alloc *a)
 	return fixed_address(a->db, a->s->id, a->c, a->ret);
 }
 
+/* Renew lease row id on ip for its client, unless the pool moved. */
+static int own_renew(struct alloc *a, int64_t id, const struct ip_addr *ip)
+{
+	/* The operator may have shrunk the pool under it since. */
+	if (!ipam_dynamic_range_of(a->db, a->s->id, ip) ||
+	    ipam_subnet_excluded(a->s, ip)) {
+		int r = ipam_address_delete(a->db, id);
+
+		return r < 0 ? r : 0;
+	}
+	return lease_update(a, id, ip, false);
+}
+
 /* Step 2: the client's own lease, current or expired but not reused. */
 static int try_own(struct alloc *a)
 {
 	struct ip_addr ip;
 	int64_t id = own_lease(a->db, a->s->id, a->c, &ip);
 
-	if (id == 0)
-		return 0;
-	/* The operator may have shrunk the pool under it since. */
-	if (!ipam_dynamic_range_of(a->db, a->s->id, &ip) ||
-	    ipam_subnet_excluded(a->s, &ip)) {
-		int r = ipam_address_delete(a->db, id);
-
-		return r < 0 ? r : 0;
-	}
-	return lease_update(a, id, &ip, false);
+	return id ? own_renew(a, id, &ip) : 0;
 }
 
 /* Step 3: the address the client asked for, if it may have it. */
@@ -278,10 +282,13 @@ static int alloc_exact(struct alloc *a, const struct ip_addr *want)
 		return ipam_fail(a->db, -EADDRNOTAVAIL, "%s is not this "
 				 "client's: it has a fixed address", buf);
 	}
-	if (own_lease(a->db, a->s->id, a->c, &own) && !ip_equal(&own, want))
+	int64_t id = own_lease(a->db, a->s->id, a->c, &own);
+
+	if (id && !ip_equal(&own, want))
 		return ipam_fail(a->db, -EADDRNOTAVAIL, "%s is not this "
 				 "client's: it holds another lease", buf);
-	if ((r = try_own(a)) != 0 || (r = try_requested(a, want)) != 0)
+	if ((id && (r = own_renew(a, id, &own)) != 0) ||
+	    (r = try_requested(a, want)) != 0)
 		return r;
 	return ipam_fail(a->db, -EADDRNOTAVAIL, "%s is not free on %s", buf,
 			 a->s->text);
