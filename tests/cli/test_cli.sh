@@ -269,7 +269,7 @@ t_help() {
 	says "usage: racknet" -h
 	run --help
 	for obj in init fabric vlan subnet range interface host address lease \
-		   domain record dhcp-server setting changes; do
+		   domain record dhcp dhcp-server setting changes; do
 		if [[ $OUT == *"  $obj "* ]]; then pass; else
 			fail "top-level help listing object '$obj'"
 		fi
@@ -288,6 +288,7 @@ t_help() {
 		[lease]="list show"
 		[domain]="add list set rm"
 		[record]="add list rm"
+		[dhcp]="stats"
 		[dhcp-server]="list rm"
 		[setting]="set show list rm"
 		[changes]="list generation"
@@ -606,6 +607,11 @@ t_json_reads() {
 
 	jqe 'length == 0' lease list --json
 	jqe 'length == 0' dhcp-server list --json
+	# No daemon has published counters into this database.
+	fails 1 "no counters yet: racknet-dhcpd has not run on this database" \
+		dhcp stats
+	jqe '.value == "500"' setting show dhcp-ping-timeout --json
+	fails 1 "dhcp-ping-timeout" setting set dhcp-ping-timeout 10
 
 	# The change feed: generations increase, the first change is fabric lab.
 	jqe '.[0].table == "fabric" and .[0].op == "insert" and
@@ -782,7 +788,7 @@ t_model_rules() {
 	fails 1 "address 10.0.0.99 is not in use" address release 10.0.0.99
 	fails 1 "is the static address of host node1: change it with \`racknet host set node1 --ip ...\`" \
 		address release 10.0.0.150
-	fails 1 "state 'bogus' is not static, sticky, lease, reserved or discovered" \
+	fails 1 "state 'bogus' is not static, sticky, lease, reserved, discovered or conflict" \
 		address list --state bogus
 
 	fails 1 "www.example.test already has a record of type A, and a CNAME cannot share its name with other data" \
