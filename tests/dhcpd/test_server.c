@@ -425,6 +425,69 @@ TEST(exhaustion_malformed_and_ping)
 	fx_close(&fx);
 }
 
+static int nwarn;
+static char last_warn[256];
+
+static void count_warn(void *ctx, const char *key, const char *text)
+{
+	(void)ctx;
+	(void)key;
+	nwarn++;
+	snprintf(last_warn, sizeof(last_warn), "%s", text);
+}
+
+TEST(kernel_vlans_are_bound_to_their_parents_fabric)
+{
+	struct ipam *db = lab();
+	struct dhcp_iface ifs[3] = {
+		{ .ifindex = 2, .name = "eth0", .ether = true, .mtu = 1500,
+		  .vid = -1, .naddr = 1, .addr = { { IP(10, 0, 0, 1), 24 } } },
+		{ .ifindex = 5, .name = "eth0.42", .ether = true, .mtu = 1500,
+		  .vid = 42, .parent = 2, .naddr = 1,
+		  .addr = { { IP(10, 42, 0, 1), 24 } } },
+		{ .ifindex = 6, .name = "eth9.7", .ether = true, .mtu = 1500,
+		  .vid = 7, .parent = 99, .naddr = 1,
+		  .addr = { { IP(192, 168, 7, 1), 24 } } },
+	};
+	json_t *cfg = ipam_dhcp_config(db);
+	struct dhcp_view v;
+
+	nwarn = 0;
+	CHECK_INT(dhcp_view_build(&v, cfg, ifs, 3, NULL, 0, count_warn, NULL),
+		  0);
+	/* eth0.42: VID 42 on eth0's fabric (lab), to be recorded. */
+	CHECK_INT(v.nbindings, 1);
+	CHECK_STR(v.bindings[0].ifname, "eth0.42");
+	CHECK_STR(v.bindings[0].fabric, "lab");
+	CHECK_INT(v.bindings[0].vid, 42);
+	/* eth9.7: its parent is unknown, so its fabric is: said, and its
+	 * address is in no subnet: said too. */
+	CHECK_INT(nwarn, 2);
+	CHECK_CONTAINS(last_warn, "interface eth9.7 (192.168.7.1/24) has no "
+		       "address in a known subnet");
+	dhcp_view_free(&v);
+	/* Once recorded (as dhcpd does), nothing more to bind, and eth0.42
+	 * serves VLAN 42. */
+	CHECK_INT(ipam_interface_set(db, "eth0.42", "lab", 42, "netlink"), 0);
+	json_decref(cfg);
+	cfg = ipam_dhcp_config(db);
+	CHECK_INT(dhcp_view_build(&v, cfg, ifs, 2, NULL, 0, count_warn, NULL),
+		  0);
+	CHECK_INT(v.nbindings, 0);
+	CHECK(dhcp_view_netif(&v, 5)->served);
+	/* --interface eth0 leaves eth0.42 out. */
+	dhcp_view_free(&v);
+	char *only[] = { "eth0" };
+
+	CHECK_INT(dhcp_view_build(&v, cfg, ifs, 2, only, 1, count_warn, NULL),
+		  0);
+	CHECK(dhcp_view_netif(&v, 5) == NULL);
+	CHECK(dhcp_view_netif(&v, 2)->served);
+	dhcp_view_free(&v);
+	json_decref(cfg);
+	fx_close(&fx);
+}
+
 int main(void)
 {
 	RUN(discover_offer_request_ack);
@@ -433,6 +496,7 @@ int main(void)
 	RUN(static_host_and_client_id);
 	RUN(vlans_relays_and_shared_networks);
 	RUN(exhaustion_malformed_and_ping);
+	RUN(kernel_vlans_are_bound_to_their_parents_fabric);
 	dhcp_view_free(&view);
 	return test_done();
 }
