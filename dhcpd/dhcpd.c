@@ -160,43 +160,75 @@ static void reload_view(struct dhcpd *d)
 
 /* ---- sending ---- */
 
-static void send_out(struct dhcpd *d, const struct dhcp_out *o)
+static bool routed(const struct dhcp_out *o)
 {
-	uint16_t client = (uint16_t)(d->port + 1);
-	ssize_t n;
+	return o->route == DHCP_TO_RELAY || o->route == DHCP_TO_CLIENT_IP;
+}
 
-	if (o->route == DHCP_TO_RELAY || o->route == DHCP_TO_CLIENT_IP) {
-		struct sockaddr_in to = {
-			.sin_family = AF_INET,
-			.sin_port = htons(o->route == DHCP_TO_RELAY ? d->port :
-					  client),
-			.sin_addr.s_addr = htonl(o->dst_ip),
-		};
-
-		n = sendto(d->udp, o->buf, o->len, 0, (struct sockaddr *)&to,
-			   sizeof(to));
-	} else {
-		static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff,
-						  0xff };
-		uint8_t frame[DHCP_MAX_LEN + 64];
-		struct sockaddr_ll to = {
-			.sll_family = AF_PACKET,
-			.sll_protocol = htons(ETH_P_IP),
-			.sll_ifindex = o->ifindex,
-			.sll_halen = 6,
-		};
-		size_t len = dhcp_udp4(frame, sizeof(frame), o->src_ip, o->dst_ip,
-				       d->port, client, o->buf, o->len);
-
-		memcpy(to.sll_addr, o->route == DHCP_TO_HWADDR ? o->dst_mac :
-		       bcast, 6);
-		n = len ? sendto(d->pkt, frame, len, 0, (struct sockaddr *)&to,
-				 sizeof(to)) : -1;
-	}
-	if (n < 0)
+static void sent(const struct dhcp_out *o, bool ok)
+{
+	if (!ok)
 		log_warn("cannot send (%s): %s", o->note, strerror(errno));
 	else
 		log_info("%s", o->note);
+}
+
+/* On the packet socket, on the interface the request came in by. */
+static void send_raw(struct dhcpd *d, const struct dhcp_out *o)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint8_t frame[DHCP_MAX_LEN + 64];
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+		.sll_ifindex = o->ifindex,
+		.sll_halen = 6,
+	};
+	size_t len = dhcp_udp4(frame, sizeof(frame), o->src_ip, o->dst_ip,
+			       d->port, (uint16_t)(d->port + 1), o->buf, o->len);
+
+	memcpy(to.sll_addr, o->route == DHCP_TO_HWADDR ? o->dst_mac : bcast, 6);
+	sent(o, len && sendto(d->pkt, frame, len, 0, (struct sockaddr *)&to,
+			      sizeof(to)) >= 0);
+}
+
+/* The routed replies of a group (to relays and to clients that have an
+ * address) leave through the UDP socket in one sendmmsg(). */
+static void send_routed(struct dhcpd *d, const struct dhcp_out *out, size_t n)
+{
+	struct mmsghdr mm[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_in to[BATCH];
+	const struct dhcp_out *of[BATCH];
+	size_t k = 0, off = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct dhcp_out *o = &out[i];
+
+		if (o->action != DHCP_SEND || !routed(o))
+			continue;
+		to[k] = (struct sockaddr_in){
+			.sin_family = AF_INET,
+			.sin_port = htons(o->route == DHCP_TO_RELAY ? d->port :
+					  (uint16_t)(d->port + 1)),
+			.sin_addr.s_addr = htonl(o->dst_ip),
+		};
+		iov[k] = (struct iovec){ (void *)o->buf, o->len };
+		mm[k] = (struct mmsghdr){ .msg_hdr = {
+			.msg_name = &to[k], .msg_namelen = sizeof(to[k]),
+			.msg_iov = &iov[k], .msg_iovlen = 1 } };
+		of[k++] = o;
+	}
+	while (off < k) {
+		int r = sendmmsg(d->udp, mm + off, (unsigned)(k - off), 0);
+
+		if (r <= 0) {
+			sent(of[off++], false);	/* skip the one that failed */
+			continue;
+		}
+		for (int i = 0; i < r; i++)
+			sent(of[off++], true);
+	}
 }
 
 /* ---- the address check (ICMP echo) ---- */
@@ -326,9 +358,10 @@ static void group_commit(struct dhcpd *d)
 		ipam_tx_rollback(d->db);
 		return;
 	}
+	send_routed(d, d->out, n);
 	for (size_t i = 0; i < n; i++) {
-		if (d->out[i].action == DHCP_SEND)
-			send_out(d, &d->out[i]);
+		if (d->out[i].action == DHCP_SEND && !routed(&d->out[i]))
+			send_raw(d, &d->out[i]);
 		else if (d->out[i].action == DHCP_PING)
 			ping_start(d, &d->rx[i], &d->out[i]);
 	}
