@@ -77,6 +77,8 @@ const char *log_level_name(enum log_level level)
 }
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	struct timeval tv;
