@@ -24,6 +24,8 @@ struct ctx {
 	struct dhcp_out *out;
 	int64_t now;
 	const struct dhcp_netif *nif;
+	bool routed;		/* via a relay, or unicast from a client's
+				 * address: our address is the one it used */
 	const struct dhcp_subnet *cand[MAX_CAND];	/* primary first */
 	size_t ncand;
 	struct ipam_client client;
@@ -59,7 +61,7 @@ static const struct dhcp_subnet *cand_of(const struct ctx *c, uint32_t ip)
 /* Our address facing the client on subnet sn (its server identifier). */
 static uint32_t our_ip(const struct ctx *c, const struct dhcp_subnet *sn)
 {
-	if (c->m->giaddr)
+	if (c->routed)
 		return c->rx->local_ip ? c->rx->local_ip :
 		       (c->nif->k.naddr ? c->nif->k.addr[0].ip : 0);
 	for (size_t i = 0; i < c->nif->k.naddr; i++)
@@ -103,15 +105,34 @@ static void db_error(struct ctx *c, const char *what)
 		  ipam_error(c->s->db));
 }
 
+/* A unicast to one of our addresses (not a broadcast) from a client
+ * that has an address: a RENEWING client or a RELEASE, maybe routed from
+ * another network, identified by ciaddr (RFC 2131 4.3.2). */
+static bool unicast_from_client(const struct ctx *c)
+{
+	const struct dhcp_rx *rx = c->rx;
+
+	if (c->m->giaddr || !c->m->ciaddr || !rx->dst_ip ||
+	    rx->dst_ip == 0xffffffff)
+		return false;
+	for (size_t i = 0; i < c->v->nsubnets; i++)
+		if (rx->dst_ip == c->v->subnets[i].broadcast)
+			return false;
+	return true;
+}
+
 /*
  * Which network the packet belongs to: relayed, the subnet holding giaddr
- * and the other subnets of its VLAN (a shared network); direct, the
- * subnets of the receiving interface's VLAN it has an address in.
+ * and the other subnets of its VLAN (a shared network); unicast from a
+ * client's address, the subnet holding ciaddr (and its VLAN's others);
+ * otherwise the subnets of the receiving interface's VLAN it has an
+ * address in.
  */
 static bool choose_network(struct ctx *c)
 {
 	const struct dhcp_view *v = c->v;
 	const struct dhcp_subnet *primary = NULL;
+	uint32_t key = c->m->giaddr ? c->m->giaddr : c->m->ciaddr;
 	char a[INET_ADDRSTRLEN];
 
 	c->nif = dhcp_view_netif(v, c->rx->ifindex);
@@ -121,14 +142,16 @@ static bool choose_network(struct ctx *c)
 		drop(c, "interface index %d is not served", c->rx->ifindex);
 		return false;
 	}
-	if (c->m->giaddr) {
-		snprintf(c->where, sizeof(c->where), "via %s",
-			 ip4(c->m->giaddr, a));
+	c->routed = c->m->giaddr || unicast_from_client(c);
+	if (c->routed) {
+		snprintf(c->where, sizeof(c->where), "%s %s",
+			 c->m->giaddr ? "via" : "from", ip4(key, a));
 		for (size_t i = 0; i < v->nsubnets && !primary; i++)
-			if (in_subnet(&v->subnets[i], c->m->giaddr))
+			if (in_subnet(&v->subnets[i], key))
 				primary = &v->subnets[i];
 		if (!primary) {
-			drop(c, "no subnet holds relay address %s", a);
+			drop(c, "no subnet holds %s address %s",
+			     c->m->giaddr ? "relay" : "client", a);
 			return false;
 		}
 		c->cand[c->ncand++] = primary;

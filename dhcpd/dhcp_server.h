@@ -93,6 +93,7 @@ struct dhcp_rx {
 	size_t len;
 	int ifindex;
 	uint32_t src_ip, local_ip;	/* local_ip: IP_PKTINFO ipi_spec_dst */
+	uint32_t dst_ip;		/* IP_PKTINFO ipi_addr: header dest */
 	uint16_t src_port;
 	int pings_answered;		/* re-run after that many conflicts */
 	bool ping_done;			/* re-run after a ping timed out */

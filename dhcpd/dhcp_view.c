@@ -250,8 +250,19 @@ int dhcp_view_build(struct dhcp_view *v, const json_t *cfg,
 		nif->vlan_id = netif_vlan(v, ifaces, k);
 		nif->served = nif->vlan_id && k->ether &&
 			      has_addr_on_vlan(v, k, nif->vlan_id);
-		if (nif->served || k->naddr == 0)
+		if (nif->served)
 			continue;
+		if (k->naddr == 0) {
+			if (!binding_of(ifaces, k->name))
+				continue;
+			snprintf(key, sizeof(key), "noaddr:%s", k->name);
+			snprintf(text, sizeof(text), "interface %s is bound to a "
+				 "VLAN but has no IPv4 address: not serving DHCP "
+				 "there until it has one in a subnet of that VLAN",
+				 k->name);
+			warn(ctx, key, text);
+			continue;
+		}
 		snprintf(key, sizeof(key), "unserved:%s:%x", k->name,
 			 k->addr[0].ip);
 		inet_ntop(AF_INET, &(uint32_t){ htonl(k->addr[0].ip) }, a,

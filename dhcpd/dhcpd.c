@@ -463,6 +463,7 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 				rx->ifindex = pi.ipi_ifindex;
 				rx->local_ip = ntohl(pi.ipi_spec_dst.s_addr);
+				rx->dst_ip = ntohl(pi.ipi_addr.s_addr);
 			}
 		group_add(d);
 	}

@@ -51,6 +51,7 @@ struct req {
 	int type;
 	unsigned client;		/* MAC 52:54:00:00:00:client */
 	uint32_t ciaddr, giaddr, requested, server_id;
+	uint32_t dst;			/* IP destination; 0: broadcast */
 	bool broadcast;
 	const char *hostname;
 	const char *client_id;
@@ -176,7 +177,9 @@ static int send_at(int ifindex, const struct req *r, int64_t t)
 {
 	struct pkt p = make(r);
 	struct dhcp_rx rx = { .buf = p.b, .len = p.len, .ifindex = ifindex,
-			      .local_ip = r->giaddr ? IP(10, 0, 0, 1) : 0 };
+			      .dst_ip = r->dst ? r->dst : 0xffffffff,
+			      .local_ip = r->giaddr || r->dst ?
+					  IP(10, 0, 0, 1) : 0 };
 	const char *why;
 
 	dhcp_handle(&srv, &rx, t, &out);
@@ -388,6 +391,23 @@ TEST(vlans_relays_and_shared_networks)
 	/* Its pool of 2 is full: the shared network (VLAN 0) takes over. */
 	CHECK_INT(dora(2, 4, IP(10, 1, 0, 1)), IP(10, 0, 0, 100));
 	CHECK_INT(opt_u32(3), IP(10, 0, 0, 1));
+	/* With the relay gone, the client renews and releases by unicast
+	 * routed to us (no giaddr): ciaddr names its subnet. */
+	CHECK_INT(on_eth0(&(struct req){ .type = DHCP_REQUEST, .client = 2,
+					 .ciaddr = IP(10, 1, 0, 100),
+					 .dst = IP(10, 0, 0, 1) }), DHCP_ACK);
+	CHECK_INT(out.route, DHCP_TO_CLIENT_IP);
+	CHECK_INT(opt_u32(54), IP(10, 0, 0, 1));
+	CHECK_CONTAINS(out.note, "from 10.1.0.100 (lab/0)");
+	/* The same renew broadcast on eth0 is on the wrong network. */
+	CHECK_INT(on_eth0(&(struct req){ .type = DHCP_REQUEST, .client = 2,
+					 .ciaddr = IP(10, 1, 0, 100) }), DHCP_NAK);
+	CHECK_INT(on_eth0(&(struct req){ .type = DHCP_RELEASE, .client = 2,
+					 .ciaddr = IP(10, 1, 0, 100),
+					 .dst = IP(10, 0, 0, 1) }), 0);
+	json_t *l = ipam_lease_show(srv.db, "10.1.0.100", T0);
+	CHECK_STR(json_string_value(json_object_get(l, "status")), "expired");
+	json_decref(l);
 	/* A relay address in no subnet, a VLAN with DHCP off: dropped. */
 	CHECK_INT(dora(2, 5, IP(172, 16, 0, 1)), 0);
 	CHECK_INT(dora(4, 6, 0), 0);
