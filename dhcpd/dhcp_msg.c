@@ -55,14 +55,19 @@ struct opt_walk {
 	const uint8_t *overload;	/* last non-empty option 52 seen */
 };
 
+static int parse_fail(const char **why, const char *text)
+{
+	if (why)
+		*why = text;
+	return -EBADMSG;
+}
+
 static int walk_fail(struct dhcp_msg *m, uint8_t code, enum area a,
 		     const char **why)
 {
 	snprintf(m->errbuf, sizeof(m->errbuf), "option %u overruns the %s field",
 		 (unsigned)code, area_names[a]);
-	if (why)
-		*why = m->errbuf;
-	return -EBADMSG;
+	return parse_fail(why, m->errbuf);
 }
 
 /*
@@ -186,9 +191,7 @@ static int msg_decode(struct dhcp_msg *m, const char **why)
 		m->type = wire_rd_u8(&r);
 	if (m->type < DHCP_DISCOVER || m->type >= DHCP_TYPE_MAX) {
 		m->type = 0;
-		if (why)
-			*why = "bad message type";
-		return -EBADMSG;
+		return parse_fail(why, "bad message type");
 	}
 	m->requested_ip = opt_u32(m, DHO_REQUESTED_IP);
 	m->server_id = opt_u32(m, DHO_SERVER_ID);
@@ -224,23 +227,23 @@ static void field_copy(char *dst, size_t size, const uint8_t *src, size_t n)
 	dst[len] = '\0';
 }
 
-int dhcp_parse(struct dhcp_msg *m, const void *buf, size_t len,
-	       const char **why)
+/* Whether area a holds options: the options field always, file and
+ * sname when option 52 says so. */
+static bool area_used(const struct dhcp_msg *m, int a)
 {
-	struct opt_walk ow = { .overload = NULL };
-	const uint8_t *area_p[AREA_MAX];
-	size_t area_len[AREA_MAX];
+	return a == AREA_OPTIONS || m->overload & (a == AREA_FILE ? 1 : 2);
+}
+
+/* The fixed header and the cookie; where each option area lies. */
+static int msg_header(struct dhcp_msg *m, const void *buf, size_t len,
+		      const uint8_t *area_p[AREA_MAX],
+		      size_t area_len[AREA_MAX], const char **why)
+{
 	struct wire_rd r;
 	uint32_t cookie;
-	size_t off = 0;
-	int a, rc;
 
-	memset(m, 0, sizeof(*m));
-	if (len > DHCP_MAX_LEN) {
-		if (why)
-			*why = "message too long";
-		return -EBADMSG;
-	}
+	if (len > DHCP_MAX_LEN)
+		return parse_fail(why, "message too long");
 	wire_rd_init(&r, buf, len);
 	m->op = wire_rd_u8(&r);
 	m->htype = wire_rd_u8(&r);
@@ -257,30 +260,28 @@ int dhcp_parse(struct dhcp_msg *m, const void *buf, size_t len,
 	area_p[AREA_SNAME] = wire_rd_ptr(&r, SNAME_LEN);
 	area_p[AREA_FILE] = wire_rd_ptr(&r, FILE_LEN);
 	cookie = wire_rd_u32(&r);
-	if (!wire_rd_ok(&r)) {
-		if (why)
-			*why = "truncated header";
-		return -EBADMSG;
-	}
-	if (m->op != DHCP_BOOTREQUEST) {
-		if (why)
-			*why = "not a BOOTREQUEST";
-		return -EBADMSG;
-	}
-	if (m->hlen > sizeof(m->chaddr)) {
-		if (why)
-			*why = "bad hardware address length";
-		return -EBADMSG;
-	}
-	if (cookie != DHCP_COOKIE) {
-		if (why)
-			*why = "bad magic cookie";
-		return -EBADMSG;
-	}
+	if (!wire_rd_ok(&r))
+		return parse_fail(why, "truncated header");
+	if (m->op != DHCP_BOOTREQUEST)
+		return parse_fail(why, "not a BOOTREQUEST");
+	if (m->hlen > sizeof(m->chaddr))
+		return parse_fail(why, "bad hardware address length");
+	if (cookie != DHCP_COOKIE)
+		return parse_fail(why, "bad magic cookie");
 	area_len[AREA_SNAME] = SNAME_LEN;
 	area_len[AREA_FILE] = FILE_LEN;
 	area_len[AREA_OPTIONS] = wire_rd_left(&r);
 	area_p[AREA_OPTIONS] = wire_rd_ptr(&r, area_len[AREA_OPTIONS]);
+	return 0;
+}
+
+/* Both passes over the option areas: frame and size, then concatenate. */
+static int msg_options(struct dhcp_msg *m, const uint8_t *area_p[AREA_MAX],
+		       const size_t area_len[AREA_MAX], const char **why)
+{
+	struct opt_walk ow = { .overload = NULL };
+	size_t off = 0;
+	int a, rc;
 
 	/* Option 52 counts only in the options field, and only if sane. */
 	rc = area_walk(m, &ow, area_p[AREA_OPTIONS], area_len[AREA_OPTIONS],
@@ -291,7 +292,7 @@ int dhcp_parse(struct dhcp_msg *m, const void *buf, size_t len,
 	    ow.overload[0] <= 3)
 		m->overload = ow.overload[0];
 	for (a = AREA_FILE; a < AREA_MAX; a++) {
-		if (!(m->overload & (a == AREA_FILE ? 1 : 2)))
+		if (!area_used(m, a))
 			continue;
 		rc = area_walk(m, &ow, area_p[a], area_len[a], a, false, why);
 		if (rc < 0)
@@ -303,11 +304,8 @@ int dhcp_parse(struct dhcp_msg *m, const void *buf, size_t len,
 	for (int code = 0; code < 256; code++) {
 		if (!m->opt[code].present)
 			continue;
-		if (sizeof(m->optbuf) - off < ow.total[code]) {
-			if (why)
-				*why = "options too long";
-			return -EBADMSG;
-		}
+		if (sizeof(m->optbuf) - off < ow.total[code])
+			return parse_fail(why, "options too long");
 		m->opt[code].p = m->optbuf + off;
 		m->opt[code].len = ow.total[code];
 		ow.pos[code] = (uint16_t)off;
@@ -315,17 +313,33 @@ int dhcp_parse(struct dhcp_msg *m, const void *buf, size_t len,
 		ow.end[code] = (uint16_t)off;
 	}
 	for (a = AREA_OPTIONS; a < AREA_MAX; a++) {
-		if (a != AREA_OPTIONS &&
-		    !(m->overload & (a == AREA_FILE ? 1 : 2)))
+		if (!area_used(m, a))
 			continue;
 		rc = area_walk(m, &ow, area_p[a], area_len[a], a, true, why);
 		if (rc < 0)
 			return rc;
 	}
-	if (!(m->overload & 2))
+	return 0;
+}
+
+int dhcp_parse(struct dhcp_msg *m, const void *buf, size_t len,
+	       const char **why)
+{
+	const uint8_t *area_p[AREA_MAX];
+	size_t area_len[AREA_MAX];
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	rc = msg_header(m, buf, len, area_p, area_len, why);
+	if (rc < 0)
+		return rc;
+	rc = msg_options(m, area_p, area_len, why);
+	if (rc < 0)
+		return rc;
+	if (!area_used(m, AREA_SNAME))
 		field_copy(m->sname, sizeof(m->sname), area_p[AREA_SNAME],
 			   SNAME_LEN);
-	if (!(m->overload & 1))
+	if (!area_used(m, AREA_FILE))
 		field_copy(m->file, sizeof(m->file), area_p[AREA_FILE],
 			   FILE_LEN);
 	return msg_decode(m, why);
@@ -590,15 +604,95 @@ static int build_header(struct wire_wr *w, const struct dhcp_reply *r,
 	return rc;
 }
 
+/*
+ * Choose the overload: the smallest that fits everything, else the one
+ * that drops fewest (file before sname, RFC 2131 4.1). A NAK never
+ * overloads: its sname and file are unused. Sets b->keep; returns the
+ * overload bits and how many options are dropped.
+ */
+static int build_choose(struct build *b, size_t *ret_dropped)
+{
+	bool keep[DHCP_REPLY_MAXOPTS] = { false };
+	size_t dropped, best = SIZE_MAX;
+	int ovs[3], nov = 0, ov = 0;
+
+	ovs[nov++] = 0;
+	if (b->r->type != DHCP_NAK && b->base >= 3) {
+		if (!b->r->file)
+			ovs[nov++] = 1;
+		if (!b->r->sname)
+			ovs[nov++] = b->r->file ? 2 : 3;
+	}
+	for (int k = 0; k < nov && best > 0; k++) {
+		dropped = build_plan(b, ovs[k], keep);
+		if (dropped < best) {
+			best = dropped;
+			ov = ovs[k];
+			memcpy(b->keep, keep, sizeof(b->keep));
+		}
+	}
+	*ret_dropped = best;
+	return ov;
+}
+
+/*
+ * Write the options as planned: 53, 54, the chosen options in the areas,
+ * 52 if an area was used, 82, END, then zeros up to DHCP_MIN_LEN. Returns
+ * the end of the options field.
+ */
+static int build_options(const struct build *b, const struct dhcp_msg *req,
+			 int ov, uint8_t *buf, size_t off, size_t max_len)
+{
+	const struct dhcp_opt_data *relay = &req->opt[DHO_RELAY_INFO];
+	const struct dhcp_reply *r = b->r;
+	struct wire_wr wa[AREA_MAX];
+	size_t left[AREA_MAX];
+
+	wire_wr_init(&wa[AREA_OPTIONS], buf + off, max_len - off);
+	wire_wr_init(&wa[AREA_FILE], buf + FILE_OFF, FILE_LEN);
+	wire_wr_init(&wa[AREA_SNAME], buf + SNAME_OFF, SNAME_LEN);
+	wire_wr_u8(&wa[0], DHO_MSG_TYPE);
+	wire_wr_u8(&wa[0], 1);
+	wire_wr_u8(&wa[0], (uint8_t)r->type);
+	if (r->server_id) {
+		wire_wr_u8(&wa[0], DHO_SERVER_ID);
+		wire_wr_u8(&wa[0], 4);
+		wire_wr_u32(&wa[0], r->server_id);
+	}
+	build_room(b, ov, left);
+	for (size_t k = 0; k < b->nsel; k++)
+		if (b->keep[k])
+			opt_place(left, wa, &r->opts[b->sel[k]]);
+	/* Claim only the areas that got options, each closed by END. */
+	ov = (wa[AREA_FILE].off ? 1 : 0) | (wa[AREA_SNAME].off ? 2 : 0);
+	if (ov) {
+		uint8_t v = (uint8_t)ov;
+
+		opt_put(&wa[0], DHO_OVERLOAD, &v, 1);
+	}
+	for (int a = AREA_FILE; a < AREA_MAX; a++)
+		if (wa[a].off)
+			wire_wr_u8(&wa[a], DHO_END);
+	/* RFC 3046 2.2: the relay's option goes back untouched, last. */
+	if (relay->present)
+		opt_put(&wa[0], DHO_RELAY_INFO, relay->p, relay->len);
+	wire_wr_u8(&wa[0], DHO_END);
+	if (off + wa[0].off < DHCP_MIN_LEN)
+		wire_wr_zero(&wa[0], DHCP_MIN_LEN - off - wa[0].off);
+	for (int a = 0; a < AREA_MAX; a++)
+		if (!wire_wr_ok(&wa[a]))	/* the plan rules this out */
+			return -EMSGSIZE;
+	return (int)(off + wa[0].off);
+}
+
 int dhcp_build(const struct dhcp_reply *r, const struct dhcp_msg *req,
 	       uint8_t *buf, size_t max_len, int *ret_dropped)
 {
 	const struct dhcp_opt_data *relay = &req->opt[DHO_RELAY_INFO];
 	struct build b = { .r = r };
-	struct wire_wr w, wa[AREA_MAX];
-	size_t left[AREA_MAX], need, dropped, best;
-	bool keep[DHCP_REPLY_MAXOPTS];
-	int ovs[3], nov = 0, ov = 0, rc;
+	struct wire_wr w;
+	size_t need, dropped;
+	int ov, rc;
 
 	if (r->type < DHCP_DISCOVER || r->type >= DHCP_TYPE_MAX)
 		return -EINVAL;
@@ -618,65 +712,12 @@ int dhcp_build(const struct dhcp_reply *r, const struct dhcp_msg *req,
 	rc = build_header(&w, r, req);
 	if (rc < 0)
 		return rc;
-
-	/* The smallest overload that fits everything, else the one that
-	 * drops fewest (file before sname, RFC 2131 4.1). A NAK never
-	 * overloads: its sname and file are unused. */
 	build_select(&b, req);
-	ovs[nov++] = 0;
-	if (r->type != DHCP_NAK && b.base >= 3) {
-		if (!r->file)
-			ovs[nov++] = 1;
-		if (!r->sname)
-			ovs[nov++] = r->file ? 2 : 3;
-	}
-	best = SIZE_MAX;
-	for (int k = 0; k < nov && best > 0; k++) {
-		dropped = build_plan(&b, ovs[k], keep);
-		if (dropped < best) {
-			best = dropped;
-			ov = ovs[k];
-			memcpy(b.keep, keep, sizeof(b.keep));
-		}
-	}
-
-	wire_wr_init(&wa[AREA_OPTIONS], buf + w.off, max_len - w.off);
-	wire_wr_init(&wa[AREA_FILE], buf + FILE_OFF, FILE_LEN);
-	wire_wr_init(&wa[AREA_SNAME], buf + SNAME_OFF, SNAME_LEN);
-	wire_wr_u8(&wa[0], DHO_MSG_TYPE);
-	wire_wr_u8(&wa[0], 1);
-	wire_wr_u8(&wa[0], (uint8_t)r->type);
-	if (r->server_id) {
-		wire_wr_u8(&wa[0], DHO_SERVER_ID);
-		wire_wr_u8(&wa[0], 4);
-		wire_wr_u32(&wa[0], r->server_id);
-	}
-	build_room(&b, ov, left);
-	for (size_t k = 0; k < b.nsel; k++)
-		if (b.keep[k])
-			opt_place(left, wa, &r->opts[b.sel[k]]);
-	/* Claim only the areas that got options, each closed by END. */
-	ov = (wa[AREA_FILE].off ? 1 : 0) | (wa[AREA_SNAME].off ? 2 : 0);
-	if (ov) {
-		uint8_t v = (uint8_t)ov;
-
-		opt_put(&wa[0], DHO_OVERLOAD, &v, 1);
-	}
-	for (int a = AREA_FILE; a < AREA_MAX; a++)
-		if (wa[a].off)
-			wire_wr_u8(&wa[a], DHO_END);
-	/* RFC 3046 2.2: the relay's option goes back untouched, last. */
-	if (relay->present)
-		opt_put(&wa[0], DHO_RELAY_INFO, relay->p, relay->len);
-	wire_wr_u8(&wa[0], DHO_END);
-	if (w.off + wa[0].off < DHCP_MIN_LEN)
-		wire_wr_zero(&wa[0], DHCP_MIN_LEN - w.off - wa[0].off);
-	for (int a = 0; a < AREA_MAX; a++)
-		if (!wire_wr_ok(&wa[a]))	/* the plan rules this out */
-			return -EMSGSIZE;
-	if (ret_dropped)
-		*ret_dropped = (int)best;
-	return (int)(w.off + wa[0].off);
+	ov = build_choose(&b, &dropped);
+	rc = build_options(&b, req, ov, buf, w.off, max_len);
+	if (rc >= 0 && ret_dropped)
+		*ret_dropped = (int)dropped;
+	return rc;
 }
 
 /* ---- Option value encoders ----------------------------------------- */
