@@ -426,7 +426,14 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	if (!group_open(d)) {
-		/* Leave the packets queued; the next readiness retries. */
+		/* Nothing can be stored, so nothing may be acknowledged:
+		 * drop what is queued (clients retry) rather than spin on a
+		 * socket that stays readable. */
+		uint8_t junk[1];
+
+		for (int i = 0; i < RECV_BATCH &&
+		     recv(fd, junk, sizeof(junk), MSG_DONTWAIT) >= 0; i++)
+			d->counters.db_errors++;
 		return;
 	}
 	room = BATCH - d->n;
