@@ -40,11 +40,6 @@ static const char *ip4(uint32_t ip, char *buf)
 	return inet_ntop(AF_INET, &n, buf, INET_ADDRSTRLEN);
 }
 
-static void to_ip(struct ip_addr *a, uint32_t ip)
-{
-	ip_set_v4(a, ip);
-}
-
 static bool in_subnet(const struct dhcp_subnet *s, uint32_t ip)
 {
 	return (ip & s->mask) == s->net;
@@ -380,7 +375,7 @@ static void on_discover(struct ctx *c)
 	for (size_t i = 0; i < c->ncand; i++)
 		if (c->cand[i] != sn)
 			order[n++] = c->cand[i];
-	to_ip(&want, c->m->requested_ip);
+	ip_set_v4(&want, c->m->requested_ip);
 	for (size_t i = 0; i < n && r == -ENOSPC; i++) {
 		sn = order[i];
 		r = ipam_lease_alloc(c->s->db, sn->id, &c->client,
@@ -417,7 +412,7 @@ static void grant(struct ctx *c, const struct dhcp_subnet *sn, uint32_t ip)
 	uint32_t secs = lease_secs(c, sn);
 	int r;
 
-	to_ip(&want, ip);
+	ip_set_v4(&want, ip);
 	r = ipam_lease_alloc(c->s->db, sn->id, &c->client, &want, secs, c->now,
 			     IPAM_ALLOC_EXACT, &l);
 	if (r == 0)
@@ -515,7 +510,7 @@ static void on_decline(struct ctx *c)
 			 c->where);
 		return;
 	}
-	to_ip(&ip, m->requested_ip);
+	ip_set_v4(&ip, m->requested_ip);
 	r = ipam_address_conflict(c->s->db, sn->id, &ip,
 				  c->now + c->v->decline_time, c->now);
 	if (r < 0) {
@@ -541,7 +536,7 @@ static void on_release(struct ctx *c)
 		drop(c, "RELEASE of %s, which is not ours", a);
 		return;
 	}
-	to_ip(&ip, m->ciaddr);
+	ip_set_v4(&ip, m->ciaddr);
 	r = ipam_lease_release(c->s->db, sn->id, &c->client, &ip, c->now);
 	if (r == -ENOENT)
 		drop(c, "%s", ipam_error(c->s->db));

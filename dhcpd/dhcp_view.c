@@ -191,9 +191,6 @@ static void kernel_vlan(struct dhcp_view *v, const json_t *ifaces,
 		return;
 	}
 	if (b) {
-		char have[64];
-
-		fabric_of(v, jint(b, "vlan_id"), have, sizeof(have));
 		for (size_t i = 0; i < v->nsubnets; i++)
 			if (v->subnets[i].vlan_id == jint(b, "vlan_id")) {
 				snprintf(text, sizeof(text), "%s/%d", fabric,
