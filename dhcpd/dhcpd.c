@@ -2,14 +2,16 @@
  * racknet-dhcpd: sockets, the event loop and group commit around the
  * handler in dhcp_server.c.
  *
- * Group commit: the first packet opens an IPAM transaction and starts a
- * short window (COMMIT_US); packets arriving within it are handled in the
- * same transaction, up to BATCH of them. Then one COMMIT (one fsync)
- * makes the whole group durable, and only then are its replies sent, so
- * no ACK leaves before its lease is stored (RFC 2131 4.3.1). A lone
- * client waits COMMIT_US more; under load one fsync covers dozens of
- * leases. Between groups the loop returns to libevent and the database
- * is free for the CLI and the other daemons.
+ * Group commit: the first packet to arrive starts a short window
+ * (COMMIT_US) during which the socket is not read; the kernel queues
+ * what arrives. When it ends, everything queued (up to BATCH packets) is
+ * read with recvmmsg() and handled in one IPAM transaction, one COMMIT
+ * (one fsync) makes the whole group durable, and only then are its
+ * replies sent, so no ACK leaves before its lease is stored (RFC 2131
+ * 4.3.1). A lone client waits COMMIT_US more; under load one fsync
+ * covers dozens of leases and the loop wakes twice per group, not once
+ * per packet. The transaction is open only while the group is handled,
+ * so the database stays free for the CLI and the other daemons.
  *
  * Replies to a client without an address yet (and broadcasts) go out of a
  * packet socket with the IP and UDP headers built here, addressed to the
@@ -82,6 +84,8 @@ struct dhcpd {
 	size_t nwarned;
 
 	/* The open group: packets handled, replies waiting for COMMIT. */
+	struct event *udp_ev;
+	bool window;		/* the commit timer runs; udp_ev is off */
 	bool tx_open;
 	size_t n;
 	struct event *commit_timer;
@@ -347,7 +351,6 @@ static void group_commit(struct dhcpd *d)
 
 	if (!d->tx_open)
 		return;
-	evtimer_del(d->commit_timer);
 	d->tx_open = false;
 	d->n = 0;
 	r = ipam_tx_commit(d->db);
@@ -367,18 +370,9 @@ static void group_commit(struct dhcpd *d)
 	}
 }
 
-static void on_commit_timer(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	group_commit(arg);
-}
-
 /* Open a group if none is; false if the database refuses. */
 static bool group_open(struct dhcpd *d)
 {
-	struct timeval tv = { 0, COMMIT_US };
-
 	if (d->tx_open)
 		return true;
 	if (d->view_dirty)
@@ -388,22 +382,29 @@ static bool group_open(struct dhcpd *d)
 		return false;
 	}
 	d->tx_open = true;
-	evtimer_add(d->commit_timer, &tv);
 	return true;
 }
 
-/* Handle the packet in slot d->n of the open group. */
-static void group_add(struct dhcpd *d)
+/* Start the window unless one is running: the socket is not read until
+ * it ends, so the kernel queues the group for us and the loop wakes
+ * twice per group, not once per packet. A full batch goes at once. */
+static void window_start(struct dhcpd *d, bool now)
 {
-	dhcp_handle(&d->srv, &d->rx[d->n], now_s(), &d->out[d->n]);
-	d->n++;
-	if (d->n == BATCH)
-		group_commit(d);
+	struct timeval tv = { 0, now ? 0 : COMMIT_US };
+
+	if (d->window)
+		return;
+	d->window = true;
+	event_del(d->udp_ev);
+	evtimer_add(d->commit_timer, &tv);
 }
 
-/* One packet outside the socket path (an address check that ended). */
+/* One packet outside the socket path (an address check that ended):
+ * it joins the next group. */
 static void handle_one(struct dhcpd *d, const struct dhcp_rx *rx)
 {
+	if (d->n == BATCH)
+		group_commit(d);
 	if (!group_open(d)) {
 		d->counters.db_errors++;
 		return;
@@ -411,32 +412,20 @@ static void handle_one(struct dhcpd *d, const struct dhcp_rx *rx)
 	d->rx[d->n] = *rx;
 	memcpy(d->rxbuf[d->n], rx->buf, rx->len);
 	d->rx[d->n].buf = d->rxbuf[d->n];
-	group_add(d);
+	dhcp_handle(&d->srv, &d->rx[d->n], now_s(), &d->out[d->n]);
+	d->n++;
+	window_start(d, false);
 }
 
-static void on_udp(evutil_socket_t fd, short what, void *arg)
+/* Receive up to `room` packets into the group's free slots: how many. */
+static int receive(struct dhcpd *d, size_t room)
 {
-	struct dhcpd *d = arg;
 	struct mmsghdr msgs[RECV_BATCH];
 	struct iovec iov[RECV_BATCH];
 	struct sockaddr_in from[RECV_BATCH];
 	char ctl[RECV_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
-	size_t room;
 	int n;
 
-	(void)what;
-	if (!group_open(d)) {
-		/* Nothing can be stored, so nothing may be acknowledged:
-		 * drop what is queued (clients retry) rather than spin on a
-		 * socket that stays readable. */
-		uint8_t junk[1];
-
-		for (int i = 0; i < RECV_BATCH &&
-		     recv(fd, junk, sizeof(junk), MSG_DONTWAIT) >= 0; i++)
-			d->counters.db_errors++;
-		return;
-	}
-	room = BATCH - d->n;
 	if (room > RECV_BATCH)
 		room = RECV_BATCH;
 	memset(msgs, 0, sizeof(msgs));
@@ -450,12 +439,12 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 		msgs[i].msg_hdr.msg_control = ctl[i];
 		msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
 	}
-	n = recvmmsg(fd, msgs, (unsigned)room, MSG_DONTWAIT, NULL);
+	n = recvmmsg(d->udp, msgs, (unsigned)room, MSG_DONTWAIT, NULL);
 	for (int i = 0; i < n; i++) {
-		struct dhcp_rx *rx = &d->rx[d->n];
+		struct dhcp_rx *rx = &d->rx[d->n + i];
 
 		memset(rx, 0, sizeof(*rx));
-		rx->buf = d->rxbuf[d->n];
+		rx->buf = d->rxbuf[d->n + i];
 		rx->len = msgs[i].msg_len;
 		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 			rx->len = DHCP_MAX_LEN + 1;	/* parse refuses it */
@@ -472,14 +461,51 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 				rx->local_ip = ntohl(pi.ipi_spec_dst.s_addr);
 				rx->dst_ip = ntohl(pi.ipi_addr.s_addr);
 			}
-		group_add(d);
 	}
-	if (d->tx_open && d->n == 0 && n <= 0) {
-		/* Spurious wakeup: nothing to keep the transaction for. */
-		evtimer_del(d->commit_timer);
-		ipam_tx_commit(d->db);
-		d->tx_open = false;
+	return n < 0 ? 0 : n;
+}
+
+/* The window ended: read what queued up, handle it in one transaction,
+ * commit, answer. */
+static void on_commit_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct dhcpd *d = arg;
+	int n;
+
+	(void)fd;
+	(void)what;
+	d->window = false;
+	for (int k = 0; k < BATCH / RECV_BATCH && d->n < BATCH; k++) {
+		n = receive(d, BATCH - d->n);
+		if (n == 0)
+			break;
+		if (!group_open(d)) {
+			/* Nothing can be stored, so nothing may be
+			 * acknowledged: drop what is queued (clients
+			 * retry). */
+			d->counters.db_errors += (uint64_t)n;
+			continue;
+		}
+		for (int i = 0; i < n; i++, d->n++)
+			dhcp_handle(&d->srv, &d->rx[d->n], now_s(),
+				    &d->out[d->n]);
+		if (n < RECV_BATCH)
+			break;		/* the queue is empty */
 	}
+	bool full = d->n == BATCH;
+
+	group_commit(d);
+	if (full)
+		window_start(d, true);	/* more is probably queued */
+	else
+		event_add(d->udp_ev, NULL);
+}
+
+static void on_udp(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	window_start(arg, false);
 }
 
 /* ---- housekeeping ---- */
@@ -723,8 +749,8 @@ static void start(struct dhcpd *d)
 				 "served once it appears", d->only[i]);
 	reclaim(d);
 
-	event_add(event_new(d->base, d->udp, EV_READ | EV_PERSIST, on_udp, d),
-		  NULL);
+	d->udp_ev = event_new(d->base, d->udp, EV_READ | EV_PERSIST, on_udp, d);
+	event_add(d->udp_ev, NULL);
 	event_add(event_new(d->base, d->icmp, EV_READ | EV_PERSIST, on_icmp,
 			    d), NULL);
 	event_add(event_new(d->base, dhcp_links_fd(d->links),
