@@ -393,6 +393,10 @@ int ipam_open(const char *path, unsigned flags, struct ipam **ret_db,
 		snprintf(err, errsize, "out of memory");
 		return -ENOMEM;
 	}
+	/* Before SQLite's first use in the process (later it is refused,
+	 * harmlessly): no allocation statistics, which take a global mutex
+	 * on every malloc and free. Nothing here reads them. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	rc = sqlite3_open_v2(path, &db->sql, oflags, NULL);
 	if (rc != SQLITE_OK) {
 		r = ipam_fail(db, -EIO, "cannot open %s: %s", path,

@@ -9,22 +9,28 @@
 #include <errno.h>
 #include <string.h>
 
+/* At most one row: address_fixed_mac is unique over exactly this WHERE.
+ * Named, because the planner prefers address_mac and then seeks it once
+ * per state among the client's leases (20 times slower, measured). */
 static const char sql_fixed[] =
-	"SELECT ip, state FROM address WHERE subnet_id = ?1 AND mac = ?2 "
-	"AND state IN ('static', 'sticky') ORDER BY state LIMIT 1";
+	"SELECT ip, state FROM address INDEXED BY address_fixed_mac "
+	"WHERE subnet_id = ?1 AND mac = ?2 "
+	"AND state IN ('static', 'sticky')";
 /* The client is its client-id when it sent one, else its MAC. Two
  * statements, not one with an OR: each must be a seek on its own index
  * (an OR made SQLite walk every lease of the subnet). */
 static const char sql_own_cid[] =
-	"SELECT id, ip FROM address WHERE subnet_id = ?1 AND client_id = ?2 "
-	"AND state = 'lease' LIMIT 1";
+	"SELECT id, ip, mac FROM address WHERE subnet_id = ?1 "
+	"AND client_id = ?2 AND state = 'lease' LIMIT 1";
 static const char sql_own_mac[] =
 	"SELECT id, ip FROM address WHERE subnet_id = ?1 AND mac = ?2 "
 	"AND client_id IS NULL AND state = 'lease' LIMIT 1";
 
-/* The client's lease row on the subnet: its id and address, or 0. */
+/* The client's lease row on the subnet: its id and address, or 0; and
+ * whether the row has another MAC (a client-id that moved to a new NIC). */
 static int64_t own_lease(struct ipam *db, int64_t subnet_id,
-			 const struct ipam_client *c, struct ip_addr *ret_ip)
+			 const struct ipam_client *c, struct ip_addr *ret_ip,
+			 bool *ret_new_mac)
 {
 	bool by_cid = c->client_id && c->client_id_len;
 	sqlite3_stmt *st = ipam_stmt(db, by_cid ? sql_own_cid : sql_own_mac);
@@ -33,15 +39,20 @@ static int64_t own_lease(struct ipam *db, int64_t subnet_id,
 
 	if (!st)
 		return 0;
+	mac_format(&c->mac, mac, sizeof(mac));
 	sqlite3_bind_int64(st, 1, subnet_id);
 	if (by_cid)
 		sqlite3_bind_blob(st, 2, c->client_id, (int)c->client_id_len,
 				  SQLITE_TRANSIENT);
 	else
-		sqlite3_bind_text(st, 2, mac_format(&c->mac, mac, sizeof(mac)),
-				  -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW && ipam_column_ip(st, 1, ret_ip) == 0)
+		sqlite3_bind_text(st, 2, mac, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && ipam_column_ip(st, 1, ret_ip) == 0) {
+		const char *had = (const char *)sqlite3_column_text(st, 2);
+
 		id = sqlite3_column_int64(st, 0);
+		if (ret_new_mac)
+			*ret_new_mac = by_cid && (!had || strcmp(had, mac));
+	}
 	sqlite3_reset(st);
 	return id;
 }
@@ -49,11 +60,19 @@ static int64_t own_lease(struct ipam *db, int64_t subnet_id,
 static const char sql_lease_ins[] =
 	"INSERT INTO address (subnet_id, ip, state, mac, client_id, hostname, "
 	"expiry, updated) VALUES (?1, ?2, 'lease', ?3, ?4, ?5, ?6, ?7)";
-/* Renewal keeps a hostname the client no longer sends; a takeover does not.
- * An offer (?9) never shortens the lease the client already has. */
-static const char sql_lease_upd[] =
+/* A takeover gives the row to a new client and drops the old hostname;
+ * a client known by its client-id may come back with another MAC. Both
+ * rewrite the row. A plain renewal keeps a hostname the client no longer
+ * sends and leaves mac and client_id alone: SQLite rewrites every index
+ * over a column that is SET, changed or not, and renewals are most of
+ * the writes. An offer (?9) never shortens the lease the client has. */
+static const char sql_lease_set[] =
 	"UPDATE address SET mac = ?3, client_id = ?4, "
 	"hostname = CASE WHEN ?8 THEN ?5 ELSE coalesce(?5, hostname) END, "
+	"expiry = CASE WHEN ?9 THEN max(expiry, ?6) ELSE ?6 END, "
+	"updated = ?7 WHERE id = ?1";
+static const char sql_lease_renew[] =
+	"UPDATE address SET hostname = coalesce(?5, hostname), "
 	"expiry = CASE WHEN ?9 THEN max(expiry, ?6) ELSE ?6 END, "
 	"updated = ?7 WHERE id = ?1";
 static const char sql_next_free[] =
@@ -68,6 +87,7 @@ struct alloc {
 	const struct ipam_client *c;
 	int64_t now, expiry;
 	unsigned flags;
+	bool new_mac;		/* the client's lease row has another MAC */
 	struct ipam_lease *ret;
 };
 
@@ -99,7 +119,9 @@ static int lease_done(struct alloc *a, const struct ip_addr *ip, bool fresh)
 static int lease_update(struct alloc *a, int64_t id, const struct ip_addr *ip,
 			bool takeover)
 {
-	sqlite3_stmt *st = ipam_stmt(a->db, sql_lease_upd);
+	bool rewrite = takeover || a->new_mac;
+	sqlite3_stmt *st = ipam_stmt(a->db, rewrite ? sql_lease_set :
+				     sql_lease_renew);
 	int r;
 
 	if (!st)
@@ -181,7 +203,7 @@ static int own_renew(struct alloc *a, int64_t id, const struct ip_addr *ip)
 static int try_own(struct alloc *a)
 {
 	struct ip_addr ip;
-	int64_t id = own_lease(a->db, a->s->id, a->c, &ip);
+	int64_t id = own_lease(a->db, a->s->id, a->c, &ip, &a->new_mac);
 
 	return id ? own_renew(a, id, &ip) : 0;
 }
@@ -282,7 +304,7 @@ static int alloc_exact(struct alloc *a, const struct ip_addr *want)
 		return ipam_fail(a->db, -EADDRNOTAVAIL, "%s is not this "
 				 "client's: it has a fixed address", buf);
 	}
-	int64_t id = own_lease(a->db, a->s->id, a->c, &own);
+	int64_t id = own_lease(a->db, a->s->id, a->c, &own, &a->new_mac);
 
 	if (id && !ip_equal(&own, want))
 		return ipam_fail(a->db, -EADDRNOTAVAIL, "%s is not this "
@@ -353,7 +375,7 @@ int ipam_lease_find(struct ipam *db, int64_t subnet_id,
 	r = fixed_address(db, subnet_id, c, ret);
 	if (r != 0)
 		return r;
-	id = own_lease(db, subnet_id, c, &ret->ip);
+	id = own_lease(db, subnet_id, c, &ret->ip, NULL);
 	if (id == 0)
 		return 0;
 	ret->subnet_id = subnet_id;
@@ -473,7 +495,7 @@ int ipam_lease_release(struct ipam *db, int64_t subnet_id,
 	r = ipam_write_begin(db);
 	if (r < 0)
 		return r;
-	id = own_lease(db, subnet_id, c, &own);
+	id = own_lease(db, subnet_id, c, &own, NULL);
 	if (id != 0 && !ip_equal(&own, ip))
 		id = 0;
 	if (id == 0)

@@ -89,6 +89,33 @@ TEST(exact_request)
 	fx_close(&fx);
 }
 
+/* A client known by its client-id keeps its lease on a new NIC, and the
+ * lease then names the new MAC. */
+TEST(client_id_moves_to_a_new_mac)
+{
+	struct ipam *db = fx_open(&fx);
+	int64_t s = lab_pool(db, "10.0.0.100", "10.0.0.110");
+	static const uint8_t cid[] = { 0xff, 1, 2, 3, 4 };
+	struct ipam_client c = fx_client(1);
+	struct ipam_lease l, m;
+	char b[IP_STRLEN];
+	json_t *o;
+
+	c.client_id = cid;
+	c.client_id_len = sizeof(cid);
+	CHECK_INT(ipam_lease_alloc(db, s, &c, NULL, 600, T0, 0, &l), 0);
+	c.mac.b[5] = 2;
+	CHECK_INT(ipam_lease_alloc(db, s, &c, &l.ip, 600, T0 + 10,
+				   IPAM_ALLOC_EXACT, &m), 0);
+	CHECK(ip_equal(&l.ip, &m.ip));
+	o = ipam_lease_show(db, fx_ip(&m, b), T0 + 10);
+	CHECK(o != NULL);
+	CHECK_STR(json_string_value(json_object_get(o, "mac")),
+		  "52:54:00:00:00:02");
+	json_decref(o);
+	fx_close(&fx);
+}
+
 TEST(find_changes_nothing)
 {
 	struct ipam *db = fx_open(&fx);
@@ -205,6 +232,7 @@ int main(void)
 {
 	RUN(offer_keeps_a_longer_lease);
 	RUN(exact_request);
+	RUN(client_id_moves_to_a_new_mac);
 	RUN(find_changes_nothing);
 	RUN(conflict_holds_then_reclaim_frees);
 	RUN(config_snapshot);
