@@ -30,7 +30,7 @@ struct ctx {
 	size_t ncand;
 	struct ipam_client client;
 	char mac[MAC_STRLEN];
-	char where[96];		/* "on eth0" or "via 10.1.0.1" */
+	char where[96];		/* "on eth0 (lab/0)": see where() */
 };
 
 static const char *ip4(uint32_t ip, char *buf)
@@ -38,6 +38,29 @@ static const char *ip4(uint32_t ip, char *buf)
 	uint32_t n = htonl(ip);
 
 	return inet_ntop(AF_INET, &n, buf, INET_ADDRSTRLEN);
+}
+
+/* Where the packet came from, for log lines: "on eth0", "via 10.1.0.1"
+ * (a relay) or "from 10.0.0.5" (a client's address), then the VLAN once
+ * it is known. Formatted when first said: most packets say nothing. */
+static const char *where(struct ctx *c)
+{
+	char a[INET_ADDRSTRLEN];
+	int n;
+
+	if (c->where[0])
+		return c->where;
+	if (c->routed)
+		n = snprintf(c->where, sizeof(c->where), "%s %s",
+			     c->m->giaddr ? "via" : "from",
+			     ip4(c->m->giaddr ? c->m->giaddr : c->m->ciaddr, a));
+	else
+		n = snprintf(c->where, sizeof(c->where), "on %s",
+			     c->nif ? c->nif->k.name : "an unserved interface");
+	if (c->ncand && n > 0 && (size_t)n < sizeof(c->where))
+		snprintf(c->where + n, sizeof(c->where) - (size_t)n, " (%s)",
+			 c->cand[0]->vlan);
+	return c->where;
 }
 
 static bool in_subnet(const struct dhcp_subnet *s, uint32_t ip)
@@ -90,13 +113,13 @@ static void drop(struct ctx *c, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	log_debug("%s from %s %s dropped: %s", dhcp_type_name(c->m->type),
-		  c->mac, c->where, text);
+		  c->mac, where(c), text);
 }
 
 static void db_error(struct ctx *c, const char *what)
 {
 	c->s->counters->db_errors++;
-	log_error("%s for %s %s: %s", what, c->mac, c->where,
+	log_error("%s for %s %s: %s", what, c->mac, where(c),
 		  ipam_error(c->s->db));
 }
 
@@ -131,22 +154,18 @@ static bool choose_network(struct ctx *c)
 	char a[INET_ADDRSTRLEN];
 
 	c->nif = dhcp_view_netif(v, c->rx->ifindex);
-	snprintf(c->where, sizeof(c->where), "on %s",
-		 c->nif ? c->nif->k.name : "an unserved interface");
 	if (!c->nif) {
 		drop(c, "interface index %d is not served", c->rx->ifindex);
 		return false;
 	}
 	c->routed = c->m->giaddr || unicast_from_client(c);
 	if (c->routed) {
-		snprintf(c->where, sizeof(c->where), "%s %s",
-			 c->m->giaddr ? "via" : "from", ip4(key, a));
 		for (size_t i = 0; i < v->nsubnets && !primary; i++)
 			if (in_subnet(&v->subnets[i], key))
 				primary = &v->subnets[i];
 		if (!primary) {
 			drop(c, "no subnet holds %s address %s",
-			     c->m->giaddr ? "relay" : "client", a);
+			     c->m->giaddr ? "relay" : "client", ip4(key, a));
 			return false;
 		}
 		c->cand[c->ncand++] = primary;
@@ -178,9 +197,6 @@ static bool choose_network(struct ctx *c)
 			return false;
 		}
 	}
-	size_t n = strlen(c->where);
-
-	snprintf(c->where + n, sizeof(c->where) - n, " (%s)", c->cand[0]->vlan);
 	if (!c->cand[0]->dhcp) {
 		drop(c, "DHCP is off on VLAN %s", c->cand[0]->vlan);
 		return false;
@@ -323,16 +339,16 @@ static void reply(struct ctx *c, int type, const struct dhcp_subnet *sn,
 	c->s->counters->tx[type]++;
 	/* The exchange's log line, said when sent; costly, so only when
 	 * someone reads it (send errors fall back to a shorter line). */
-	if (!log_enabled(LL_INFO))
-		snprintf(c->out->note, sizeof(c->out->note), "DHCP%s to %s",
-			 dhcp_type_name(type), c->mac);
+	if (!log_enabled(LL_INFO))		/* for a send error */
+		stpcpy(stpcpy(stpcpy(stpcpy(c->out->note, "DHCP"),
+				     dhcp_type_name(type)), " to "), c->mac);
 	else if (type == DHCP_NAK)
 		snprintf(c->out->note, sizeof(c->out->note), "DHCPNAK to %s %s: "
-			 "%s", c->mac, c->where, nak_why);
+			 "%s", c->mac, where(c), nak_why);
 	else
 		snprintf(c->out->note, sizeof(c->out->note), "DHCP%s %s to %s "
 			 "%s%s%s", dhcp_type_name(type),
-			 yiaddr ? ip4(yiaddr, a) : "(inform)", c->mac, c->where,
+			 yiaddr ? ip4(yiaddr, a) : "(inform)", c->mac, where(c),
 			 m->hostname[0] ? " hostname " : "", m->hostname);
 }
 
@@ -386,7 +402,7 @@ static void on_discover(struct ctx *c)
 	if (r == -ENOSPC) {
 		c->s->counters->exhausted++;
 		log_warn("pool exhausted on %s: no address for %s %s",
-			 c->cand[0]->text, c->mac, c->where);
+			 c->cand[0]->text, c->mac, where(c));
 		return;
 	}
 	if (r < 0) {
@@ -507,7 +523,7 @@ static void on_decline(struct ctx *c)
 	if (l.state != IPAM_LEASE) {
 		log_warn("DHCPDECLINE of %s address %s by %s %s: another device "
 			 "uses it", ipam_state_name(l.state), a, c->mac,
-			 c->where);
+			 where(c));
 		return;
 	}
 	ip_set_v4(&ip, m->requested_ip);
@@ -519,7 +535,7 @@ static void on_decline(struct ctx *c)
 	}
 	c->s->counters->conflicts++;
 	log_warn("DHCPDECLINE %s from %s %s: the address is in use by another "
-		 "device; held for %lld s", a, c->mac, c->where,
+		 "device; held for %lld s", a, c->mac, where(c),
 		 (long long)c->v->decline_time);
 }
 
@@ -543,7 +559,7 @@ static void on_release(struct ctx *c)
 	else if (r < 0)
 		db_error(c, "cannot release the lease");
 	else
-		log_info("DHCPRELEASE %s from %s %s", a, c->mac, c->where);
+		log_info("DHCPRELEASE %s from %s %s", a, c->mac, where(c));
 }
 
 static void on_inform(struct ctx *c)
