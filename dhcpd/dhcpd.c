@@ -46,7 +46,8 @@
 
 #define BATCH 128		/* packets per transaction at most */
 #define RECV_BATCH 32		/* packets per recvmmsg() */
-#define COMMIT_US 2000		/* how long a group stays open */
+#define COMMIT_US 2000		/* groups start this far apart at most */
+#define RCVBUF (1 << 20)	/* asked for; capped by net.core.rmem_max */
 #define MAX_PINGS 256
 #define MAX_WARNED 128
 #define RECLAIM_SECS 60
@@ -86,6 +87,7 @@ struct dhcpd {
 	/* The open group: packets handled, replies waiting for COMMIT. */
 	struct event *udp_ev;
 	bool window;		/* the commit timer runs; udp_ev is off */
+	int64_t group_start;	/* when the last group was read (mono us) */
 	bool tx_open;
 	size_t n;
 	struct event *commit_timer;
@@ -385,15 +387,30 @@ static bool group_open(struct dhcpd *d)
 	return true;
 }
 
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Start the window unless one is running: the socket is not read until
  * it ends, so the kernel queues the group for us and the loop wakes
- * twice per group, not once per packet. A full batch goes at once. */
+ * twice per group, not once per packet. Groups start COMMIT_US apart at
+ * most: the time the last one took to handle and commit counts, so
+ * under load the next group starts as soon as the last is answered and
+ * the socket never holds more than about one window of traffic. A full
+ * batch goes at once. */
 static void window_start(struct dhcpd *d, bool now)
 {
-	struct timeval tv = { 0, now ? 0 : COMMIT_US };
+	int64_t wait = now ? 0 : d->group_start + COMMIT_US - mono_us();
+	struct timeval tv = { 0, wait > 0 ? (suseconds_t)wait : 0 };
 
 	if (d->window)
 		return;
+	if (wait > COMMIT_US)		/* the clock cannot go back, but */
+		tv.tv_usec = COMMIT_US;
 	d->window = true;
 	event_del(d->udp_ev);
 	evtimer_add(d->commit_timer, &tv);
@@ -475,6 +492,7 @@ static void on_commit_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	d->window = false;
+	d->group_start = mono_us();
 	for (int k = 0; k < BATCH / RECV_BATCH && d->n < BATCH; k++) {
 		n = receive(d, BATCH - d->n);
 		if (n == 0)
@@ -608,7 +626,12 @@ static int open_udp(uint16_t port)
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(port) };
 	int one = 1, s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int rcvbuf = RCVBUF;
 
+	/* The socket holds a group while its window runs: ask for room
+	 * (the kernel caps this at net.core.rmem_max, then doubles it). */
+	if (s >= 0)
+		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (s < 0 ||
 	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    setsockopt(s, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
