@@ -263,6 +263,35 @@ int ipam_record_rm(struct ipam *db, const char *fqdn, const char *type,
 		   const char *data);
 json_t *ipam_record_list(struct ipam *db, const char *domain);
 
+/*
+ * What racknet-dnsd serves. ipam_dns_config(): {"domains": [{name, ttl}],
+ * "subnets": [{cidr, domain, managed}], "records": [{name, type, ttl,
+ * data}], "default_domain", "default_ttl", "upstream_dns", "axfr_allow",
+ * "rrl", "cache_mib"}.
+ * Every address that has a name now (static, sticky, reserved with a
+ * name, unexpired leases), hosts' first, then oldest first: the order in
+ * which names are claimed when two addresses want the same one.
+ */
+#define IPAM_DNS_TTL 300	/* a domain's TTL unless set */
+struct ipam_dns_addr {
+	int64_t id;			/* the address row (the feed's row_id) */
+	struct ip_addr ip;
+	char hostname[64];		/* "" if none: dnsd makes one up */
+	char domain[256];		/* the zone of its forward name */
+	int64_t ttl;
+	bool host;			/* a host's address: its name wins */
+	int64_t expiry;			/* a lease's end, else 0 */
+};
+typedef int (*ipam_dns_addr_fn)(void *ctx, const struct ipam_dns_addr *a);
+json_t *ipam_dns_config(struct ipam *db);
+/* fn's non-zero return stops the walk and is returned. */
+int ipam_dns_addrs(struct ipam *db, int64_t now, ipam_dns_addr_fn fn,
+		   void *ctx);
+/* One row: 1 and *ret if it has a name at `now`, 0 if not (gone,
+ * expired, a conflict), or a negative errno. */
+int ipam_dns_addr(struct ipam *db, int64_t id, int64_t now,
+		  struct ipam_dns_addr *ret);
+
 /* DHCP servers seen on the network that are not ours. */
 struct ipam_dhcp_seen {
 	struct ip_addr server_id;

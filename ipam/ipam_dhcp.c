@@ -31,17 +31,6 @@ static json_t *dhcp_subnets(struct ipam *db, const char *domain,
 	return ipam_rows_json(db, st, "aaaaaabaaaaab");
 }
 
-static int64_t setting_int(struct ipam *db, const char *key)
-{
-	char buf[32];
-
-	if (ipam_setting_get(db, key, buf, sizeof(buf)) < 0)
-		return 0;
-	if (!strcmp(buf, "on"))
-		return 1;
-	return strtoll(buf, NULL, 10);	/* validated when it was set */
-}
-
 json_t *ipam_dhcp_config(struct ipam *db)
 {
 	static const char sql_ifaces[] =
@@ -52,7 +41,7 @@ json_t *ipam_dhcp_config(struct ipam *db)
 	if (ipam_setting_get(db, "default-domain", domain, sizeof(domain)) < 0)
 		return NULL;
 	subnets = dhcp_subnets(db, domain,
-			       setting_int(db, "default-lease-time"));
+			       ipam_setting_int(db, "default-lease-time"));
 	ifaces = ipam_rows_json(db, ipam_stmt(db, sql_ifaces), "");
 	if (!subnets || !ifaces) {
 		json_decref(subnets);
@@ -61,13 +50,13 @@ json_t *ipam_dhcp_config(struct ipam *db)
 	}
 	return json_pack("{soso sIsIsIsI}", "subnets", subnets,
 			 "interfaces", ifaces,
-			 "ping_check", (json_int_t)setting_int(db, "dhcp-ping-check"),
+			 "ping_check", (json_int_t)ipam_setting_int(db, "dhcp-ping-check"),
 			 "ping_timeout_ms",
-			 (json_int_t)setting_int(db, "dhcp-ping-timeout"),
+			 (json_int_t)ipam_setting_int(db, "dhcp-ping-timeout"),
 			 "decline_time",
-			 (json_int_t)setting_int(db, "dhcp-decline-time"),
+			 (json_int_t)ipam_setting_int(db, "dhcp-decline-time"),
 			 "lease_retention",
-			 (json_int_t)setting_int(db, "dhcp-lease-retention"));
+			 (json_int_t)ipam_setting_int(db, "dhcp-lease-retention"));
 }
 
 int ipam_stats_put(struct ipam *db, const char *daemon, int pid,

@@ -99,6 +99,9 @@ int ipam_subnet_id(struct ipam *db, const char *cidr, int64_t *ret_id,
 int ipam_domain_id(struct ipam *db, const char *name, bool create,
 		   int64_t *ret_id);
 
+/* An integer or on/off setting's value (0 if it cannot be read). */
+int64_t ipam_setting_int(struct ipam *db, const char *key);
+
 /* Parse an address argument, with an error naming what it was for. */
 int ipam_parse_ip(struct ipam *db, const char *s, const char *what,
 		  struct ip_addr *ret);

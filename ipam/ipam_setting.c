@@ -41,6 +41,11 @@ static const struct setting_def settings[] = {
 	  "DHCP lease seconds for subnets without --lease-time" },
 	{ "dns-axfr-allow", ST_CIDR_LIST, 0, 0, "127.0.0.0/8,::1/128",
 	  "networks allowed to transfer racknet's zones" },
+	{ "dns-rrl", ST_INT, 0, 1000000, "20",
+	  "DNS answers per second to one /24 or /56 outside the managed "
+	  "subnets (0: no limit)" },
+	{ "dns-cache-size", ST_INT, 1, 4096, "16",
+	  "MiB of forwarded answers racknet-dnsd caches" },
 	{ "dhcp-ping-check", ST_BOOL, 0, 0, "on",
 	  "check that a never-used address is free before offering it" },
 	{ "dhcp-ping-timeout", ST_INT, 50, 5000, "500",
@@ -282,4 +287,15 @@ json_t *ipam_dhcp_server_list(struct ipam *db)
 		"LEFT JOIN vlan v ON v.id = d.vlan_id "
 		"LEFT JOIN fabric f ON f.id = v.fabric_id "
 		"ORDER BY d.last_seen DESC"), "aaaaaatta");
+}
+
+int64_t ipam_setting_int(struct ipam *db, const char *key)
+{
+	char buf[32];
+
+	if (ipam_setting_get(db, key, buf, sizeof(buf)) < 0)
+		return 0;
+	if (!strcmp(buf, "on"))
+		return 1;
+	return strtoll(buf, NULL, 10);	/* validated when it was set */
 }

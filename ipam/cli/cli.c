@@ -21,7 +21,7 @@
 static const struct cli_object *const objects[] = {
 	&cli_fabric, &cli_vlan, &cli_subnet, &cli_range, &cli_interface,
 	&cli_host, &cli_address, &cli_lease, &cli_domain, &cli_record,
-	&cli_dhcp, &cli_dhcp_server, &cli_setting, &cli_changes,
+	&cli_dhcp, &cli_dns, &cli_dhcp_server, &cli_setting, &cli_changes,
 };
 #define NOBJECTS (sizeof(objects) / sizeof(objects[0]))
 

@@ -1,4 +1,4 @@
-/* racknet dhcp / dhcp-server / setting / changes. */
+/* racknet dhcp / dns / dhcp-server / setting / changes. */
 #include "cli.h"
 
 #include <inttypes.h>
@@ -31,18 +31,16 @@ const struct cli_object cli_dhcp_server = {
 	},
 };
 
-/* The counters racknet-dhcpd last published (every second while they
- * change, and on SIGUSR1). */
-static int dhcp_stats(struct ipam *db, const struct cli_verb *v,
-		      struct cli_args *a)
+/* The counters a daemon last published (every second while they change,
+ * and on SIGUSR1). */
+static int daemon_stats(struct ipam *db, const char *daemon, bool json)
 {
-	json_t *row = ipam_stats_get(db, "dhcpd"), *flat;
+	json_t *row = ipam_stats_get(db, daemon), *flat;
 	const char *key;
 	json_t *val;
 
-	(void)v;
-	if (!row || a->json)
-		return cli_print(db, row, a->json);
+	if (!row || json)
+		return cli_print(db, row, json);
 	/* Flat for the key-value printer: who, when, then each counter. */
 	flat = json_pack("{sOsOsO}", "pid", json_object_get(row, "pid"),
 			 "started", json_object_get(row, "started"),
@@ -53,12 +51,35 @@ static int dhcp_stats(struct ipam *db, const struct cli_verb *v,
 	return cli_print(db, flat, false);
 }
 
+static int dhcp_stats(struct ipam *db, const struct cli_verb *v,
+		      struct cli_args *a)
+{
+	(void)v;
+	return daemon_stats(db, "dhcpd", a->json);
+}
+
 const struct cli_object cli_dhcp = {
 	"dhcp", "racknet-dhcpd's counters",
 	(const struct cli_verb[]){
 		{ "stats", "[--json]", "packets received and sent by type, "
 		  "malformed, dropped, pool exhausted", 0, 0, { 0 },
 		  dhcp_stats },
+		{ 0 },
+	},
+};
+
+static int dns_stats(struct ipam *db, const struct cli_verb *v,
+		     struct cli_args *a)
+{
+	(void)v;
+	return daemon_stats(db, "dnsd", a->json);
+}
+
+const struct cli_object cli_dns = {
+	"dns", "racknet-dnsd's counters",
+	(const struct cli_verb[]){
+		{ "stats", "[--json]", "queries by type and rcode, cache hits, "
+		  "refused, rate-limited, malformed", 0, 0, { 0 }, dns_stats },
 		{ 0 },
 	},
 };
