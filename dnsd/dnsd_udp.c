@@ -1,8 +1,8 @@
 /*
  * racknet-dnsd over UDP: queries read in batches with recvmmsg(), the
  * replies sent in one sendmmsg() from the address each was asked on
- * (IP_PKTINFO / IPV6_PKTINFO: a wildcard socket must not answer from
- * another address), rate-limited for sources outside the managed
+ * (on a wildcard socket through IP_PKTINFO / IPV6_PKTINFO: it must not
+ * answer from another address), rate-limited for sources outside the managed
  * subnets (dns_rrl.c). A forwarded query's reply is sent later, alone.
  */
 #include <arpa/inet.h>
@@ -246,16 +246,20 @@ int dnsd_udp_listen(struct dnsd *d, struct dnsd_listen *l)
 	socklen_t sl = dnsd_sockaddr(l, &ss);
 	int one = 1, s;
 	bool v6 = l->addr.family == AF_INET6;
+	static const uint8_t any[16];
+	/* Only a wildcard socket needs to learn (and answer from) the
+	 * address each query was sent to. */
+	bool wild = !memcmp(l->addr.b, any, ip_len(&l->addr));
 
 	s = socket(l->addr.family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return -errno;
-	if ((v6 && (setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-			       sizeof(one)) < 0 ||
-		    setsockopt(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
-			       sizeof(one)) < 0)) ||
-	    (!v6 && setsockopt(s, IPPROTO_IP, IP_PKTINFO, &one,
-			       sizeof(one)) < 0) ||
+	if ((v6 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			      sizeof(one)) < 0) ||
+	    (wild && v6 && setsockopt(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+				      sizeof(one)) < 0) ||
+	    (wild && !v6 && setsockopt(s, IPPROTO_IP, IP_PKTINFO, &one,
+				       sizeof(one)) < 0) ||
 	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(s, (struct sockaddr *)&ss, sl) < 0) {
 		int e = errno;
