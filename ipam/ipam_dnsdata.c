@@ -49,12 +49,18 @@ static int dns_defaults(struct ipam *db, struct dns_defaults *d)
 	return 0;
 }
 
-static void bind_addr_query(sqlite3_stmt *st, int64_t now,
-			    const struct dns_defaults *d)
+/* One of the address queries, its defaults and now bound; NULL on error. */
+static sqlite3_stmt *addr_query(struct ipam *db, const char *sql, int64_t now)
 {
+	struct dns_defaults d;
+	sqlite3_stmt *st;
+
+	if (dns_defaults(db, &d) < 0 || !(st = ipam_stmt(db, sql)))
+		return NULL;
 	sqlite3_bind_int64(st, 1, now);
-	ipam_bind_text(st, 2, d->domain);
-	sqlite3_bind_int64(st, 3, d->ttl);
+	ipam_bind_text(st, 2, d.domain);	/* copied by SQLite */
+	sqlite3_bind_int64(st, 3, d.ttl);
+	return st;
 }
 
 static int read_addr(struct ipam *db, sqlite3_stmt *st,
@@ -83,18 +89,12 @@ int ipam_dns_addrs(struct ipam *db, int64_t now, ipam_dns_addr_fn fn,
 	 * claimed in when two want the same one. */
 	static const char sql[] = DNS_ADDR_SELECT "WHERE " DNS_ADDR_NAMED
 		" ORDER BY a.host_id IS NULL, a.id";
-	struct dns_defaults d;
+	sqlite3_stmt *st = addr_query(db, sql, now);
 	struct ipam_dns_addr a;
-	sqlite3_stmt *st;
 	int r, rc;
 
-	r = dns_defaults(db, &d);
-	if (r < 0)
-		return r;
-	st = ipam_stmt(db, sql);
 	if (!st)
 		return -EIO;
-	bind_addr_query(st, now, &d);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r = read_addr(db, st, &a);
 		if (r == 0)
@@ -113,17 +113,11 @@ int ipam_dns_addr(struct ipam *db, int64_t id, int64_t now,
 {
 	static const char sql[] = DNS_ADDR_SELECT "WHERE a.id = ?4 AND "
 		DNS_ADDR_NAMED;
-	struct dns_defaults d;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = addr_query(db, sql, now);
 	int r, rc;
 
-	r = dns_defaults(db, &d);
-	if (r < 0)
-		return r;
-	st = ipam_stmt(db, sql);
 	if (!st)
 		return -EIO;
-	bind_addr_query(st, now, &d);
 	sqlite3_bind_int64(st, 4, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {

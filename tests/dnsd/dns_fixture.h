@@ -18,6 +18,7 @@
 #include <ldns/ldns.h>
 
 #include "dns.h"
+#include "name_wire.h"
 #include "test.h"
 
 /* ---- Building the fixture ------------------------------------------- */
@@ -227,18 +228,7 @@ static inline void q_u16(unsigned v)
 /* The name as typed, case kept (so 0x20 queries stay mixed). */
 static inline void q_name(const char *text)
 {
-	if (strcmp(text, ".") == 0)
-		text++;
-	while (*text) {
-		const char *dot = strchr(text, '.');
-		size_t len = dot ? (size_t)(dot - text) : strlen(text);
-
-		query[query_len++] = (uint8_t)len;
-		memcpy(query + query_len, text, len);
-		query_len += len;
-		text += len + (dot ? 1 : 0);
-	}
-	query[query_len++] = 0;
+	query_len += name_wire(query + query_len, text);
 }
 
 static inline void build_query(const struct ask *a)

@@ -12,6 +12,7 @@
 #include "dns.h"
 #include "dns_cache.h"
 #include "dns_fwd.h"
+#include "name_wire.h"
 #include "test.h"
 #include "wire.h"
 
@@ -20,23 +21,6 @@
 static uint8_t out[DNS_TCP_MAX];
 static struct dns_answer ans, back;
 
-/* Text to wire keeping the case (dns_name_from_text lowers it). */
-static size_t name_wire(uint8_t *w, const char *text)
-{
-	size_t o = 0;
-
-	while (*text) {
-		const char *dot = strchr(text, '.');
-		size_t n = dot ? (size_t)(dot - text) : strlen(text);
-
-		w[o++] = (uint8_t)n;
-		memcpy(w + o, text, n);
-		o += n;
-		text += n + (dot ? 1 : 0);
-	}
-	w[o++] = 0;
-	return o;
-}
 
 /* A client query: name in the given case, EDNS size (0: no OPT). */
 static void make_query(struct dns_query *q, uint16_t id, const char *name,

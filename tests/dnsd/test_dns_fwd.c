@@ -14,6 +14,7 @@
 #include "dns.h"
 #include "dns_cache.h"
 #include "dns_fwd.h"
+#include "name_wire.h"
 #include "test.h"
 #include "wire.h"
 
@@ -30,22 +31,6 @@ struct pkt {
 	uint16_t count[DNS_SEC_MAX];
 };
 
-static size_t name_wire(uint8_t *w, const char *text)
-{
-	size_t o = 0;
-
-	while (*text) {
-		const char *dot = strchr(text, '.');
-		size_t n = dot ? (size_t)(dot - text) : strlen(text);
-
-		w[o++] = (uint8_t)n;
-		memcpy(w + o, text, n);
-		o += n;
-		text += n + (dot ? 1 : 0);
-	}
-	w[o++] = 0;
-	return o;
-}
 
 static void put_name(struct pkt *p, const char *text)
 {

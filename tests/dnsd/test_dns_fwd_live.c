@@ -33,6 +33,7 @@
 #include "dns.h"
 #include "dns_cache.h"
 #include "dns_fwd.h"
+#include "name_wire.h"
 #include "test.h"
 #include "wire.h"
 
@@ -301,22 +302,6 @@ static bool nsd_start(void)
 
 /* ---- Client queries ------------------------------------------------ */
 
-static size_t name_wire(uint8_t *w, const char *text)
-{
-	size_t o = 0;
-
-	while (*text) {
-		const char *dot = strchr(text, '.');
-		size_t n = dot ? (size_t)(dot - text) : strlen(text);
-
-		w[o++] = (uint8_t)n;
-		memcpy(w + o, text, n);
-		o += n;
-		text += n + (dot ? 1 : 0);
-	}
-	w[o++] = 0;
-	return o;
-}
 
 static void make_query(struct dns_query *q, uint16_t id, const char *name,
 		       uint16_t qtype, uint16_t edns)
