@@ -244,7 +244,7 @@ int dnsd_udp_listen(struct dnsd *d, struct dnsd_listen *l)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = dnsd_sockaddr(l, &ss);
-	int one = 1, s;
+	int one = 1, rcvbuf = 1 << 20, s;
 	bool v6 = l->addr.family == AF_INET6;
 	static const uint8_t any[16];
 	/* Only a wildcard socket needs to learn (and answer from) the
@@ -254,6 +254,9 @@ int dnsd_udp_listen(struct dnsd *d, struct dnsd_listen *l)
 	s = socket(l->addr.family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return -errno;
+	/* Room for bursts while a batch is answered: asked for, the kernel
+	 * caps it at net.core.rmem_max and doubles it (no privilege). */
+	setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if ((v6 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 			      sizeof(one)) < 0) ||
 	    (wild && v6 && setsockopt(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
