@@ -239,8 +239,16 @@ static void follow_feed(struct dnsd *d)
 	} else {
 		d->gen = last;
 	}
-	if (d->reload && load(d) == 0)
+	if (!d->reload)
+		return;
+	if (load(d) == 0) {
 		log_info("zones reloaded at generation %lld", (long long)d->gen);
+		return;
+	}
+	/* Said once (load() named the problem); the zones from before keep
+	 * serving, and the next change to IPAM tries again. */
+	log_error("still serving the zones loaded before");
+	d->reload = false;
 }
 
 /* ---- counters ---- */
@@ -409,6 +417,7 @@ static void usage(FILE *f)
 		"Authoritative DNS for the racknet IPAM's zones, and a forwarder\n"
 		"for the managed subnets. Default: --listen 0.0.0.0:53 --listen\n"
 		"[::]:53. IPv6 addresses with a port go in brackets.\n"
+		"  --db PATH        the IPAM database (or $RACKNET_DB)\n"
 		"  --ns-name NAME   the zones' NS (default ns.DEFAULT-DOMAIN)\n"
 		"  --log-level L    error, warning, notice, info (default) or debug\n");
 }
@@ -426,7 +435,9 @@ static void parse_args(struct dnsd *d, int argc, char **argv)
 	enum log_level level = LL_INFO;
 	int c;
 
-	d->db_path = IPAM_DEFAULT_PATH;
+	d->db_path = getenv("RACKNET_DB");
+	if (!d->db_path || !*d->db_path)
+		d->db_path = IPAM_DEFAULT_PATH;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':

@@ -5,7 +5,9 @@
  * custom records, RFC 2317 zones, incremental changes from the feed, lease
  * expiry and SOA serials.
  */
+#include <errno.h>
 #include <ldns/ldns.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 
 #include "../ipam/fixture.h"
@@ -333,6 +335,26 @@ TEST(acls_from_settings)
 	fx_close(&fx);
 }
 
+/* A record IPAM would never have stored (a raw edit): the load fails
+ * naming it, and nothing half-built is kept. */
+TEST(bad_record_named)
+{
+	struct ipam *db = lab();
+	struct dns_data *d = NULL;
+	char err[256] = "";
+	sqlite3 *raw;
+
+	CHECK_INT(sqlite3_open(fx.path, &raw), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(raw, "INSERT INTO dns_record (domain_id, name, "
+			       "type, data) VALUES (1, 'bad.lab.test', 'MX', "
+			       "'often host')", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	CHECK_INT(dns_data_load(&d, db, NULL, T0, err, sizeof(err)), -EINVAL);
+	CHECK(d == NULL);
+	CHECK_CONTAINS(err, "bad.lab.test MX 'often host'");
+	fx_close(&fx);
+}
+
 int main(void)
 {
 	RUN(hosts_records_and_reverse);
@@ -340,5 +362,6 @@ int main(void)
 	RUN(leases_names_and_clashes);
 	RUN(live_changes_and_expiry);
 	RUN(acls_from_settings);
+	RUN(bad_record_named);
 	return test_done();
 }
