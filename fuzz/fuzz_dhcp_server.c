@@ -11,10 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "dhcp_server.h"
 #include "log.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct ipam *db;
 static struct dhcp_view view;
