@@ -699,12 +699,7 @@ static void parse_args(struct dhcpd *d, int argc, char **argv)
 			d->port = (uint16_t)v;
 			break;
 		case 'l':
-			if (log_level_parse(optarg, &level) < 0) {
-				fprintf(stderr, "racknet-dhcpd: log level '%s' is "
-					"not error, warning, notice, info or "
-					"debug\n", optarg);
-				exit(2);
-			}
+			level = log_level_arg("racknet-dhcpd", optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -137,7 +137,7 @@ size_t dnsd_answer(struct dnsd *d, const uint8_t *buf, size_t len,
 				       cap);
 	}
 	count_query(&d->counters, q.qtype);
-	o.may_recurse = dns_data_may_recurse(d->data, &c->src);
+	o.may_recurse = c->may_recurse;
 	switch (dns_answer(dns_data_db(d->data), &q, out, cap, &n, &o, &rcode)) {
 	case DNS_ANSWERED:
 		count_rcode(&d->counters, rcode);
@@ -461,12 +461,7 @@ static void parse_args(struct dnsd *d, int argc, char **argv)
 			d->opts.ns_name = optarg;
 			break;
 		case 'L':
-			if (log_level_parse(optarg, &level) < 0) {
-				fprintf(stderr, "racknet-dnsd: --log-level '%s' "
-					"is not error, warning, notice, info or "
-					"debug\n", optarg);
-				exit(2);
-			}
+			level = log_level_arg("racknet-dnsd", optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -151,3 +151,15 @@ char *log_escape(char *dst, size_t size, const void *src, size_t len)
 	dst[o] = '\0';
 	return dst;
 }
+
+enum log_level log_level_arg(const char *prog, const char *arg)
+{
+	enum log_level level;
+
+	if (log_level_parse(arg, &level) < 0) {
+		fprintf(stderr, "%s: --log-level '%s' is not error, warning, "
+			"notice, info or debug\n", prog, arg);
+		exit(2);
+	}
+	return level;
+}

@@ -25,6 +25,8 @@ bool log_enabled(enum log_level level);
 
 /* "error", "warn"/"warning", "notice", "info", "debug" -> level. */
 int log_level_parse(const char *s, enum log_level *ret_level);
+/* A daemon's --log-level argument, or a usage error naming it (exit 2). */
+enum log_level log_level_arg(const char *prog, const char *arg);
 const char *log_level_name(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...)
