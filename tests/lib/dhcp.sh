@@ -103,16 +103,13 @@ dh_server_start() {
 		--log-level "${DH_LOG_LEVEL:-debug}" "$@"
 }
 
-# dh_server_up PID LOG: racknet-dhcpd PID said it is serving (at most 5 s)
-# and still runs. Clients retransmit, so this is for a clear failure.
+# dh_server_up PID LOG: racknet-dhcpd PID said it is serving, still runs.
 dh_server_up() {
-	nt_wait_for 5 grep -q 'serving DHCPv4' "$2" || :
-	nt_alive "$1"
+	nt_started "$1" "$2" 'serving DHCPv4'
 }
 
 dh_server_stop() {
-	kill -TERM "$1" 2>/dev/null || return 0
-	nt_wait_for 5 eval "! nt_alive $1"
+	nt_stop "$1"
 }
 
 dh_set_mac() {

@@ -110,16 +110,13 @@ dn_server_start() {
 		--log-level "${DN_LOG_LEVEL:-debug}" "$@"
 }
 
-# dn_server_up PID LOG: racknet-dnsd PID said it serves (at most 5 s) and
-# still runs.
+# dn_server_up PID LOG: racknet-dnsd PID said it serves, still runs.
 dn_server_up() {
-	nt_wait_for 5 grep -q 'serving DNS' "$2" || :
-	nt_alive "$1"
+	nt_started "$1" "$2" 'serving DNS'
 }
 
 dn_server_stop() {
-	kill -TERM "$1" 2>/dev/null || return 0
-	nt_wait_for 5 eval "! nt_alive $1"
+	nt_stop "$1"
 }
 
 # dn_stat NAME: racknet-dnsd's counter NAME as it last published it (every

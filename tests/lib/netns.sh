@@ -473,6 +473,19 @@ nt_alive() {
 	[ "${stat:0:1}" != Z ]
 }
 
+# nt_started PID LOG TEXT: a daemon PID wrote TEXT to LOG (at most 5 s)
+# and still runs. A daemon's clients retry, so this is for a clear failure.
+nt_started() {
+	nt_wait_for 5 grep -q "$3" "$2" || :
+	nt_alive "$1"
+}
+
+# nt_stop PID: SIGTERM, then wait (at most 5 s) until it is gone.
+nt_stop() {
+	kill -TERM "$1" 2>/dev/null || return 0
+	nt_wait_for 5 eval "! nt_alive $1"
+}
+
 # nt_wait_for TIMEOUT_S CMD...: poll CMD every 0.1 s until it succeeds.
 nt_wait_for() {
 	local t=$1 n=0 end
