@@ -76,6 +76,7 @@ struct dnsd_reply {
 struct dnsd_client {
 	struct ip_addr src;
 	bool tcp;
+	bool may_recurse;	/* dns_data_may_recurse(src), asked once */
 	/* For a forwarded query: where its reply will go (UDP makes a
 	 * copy of the client's address; TCP gives its connection). */
 	struct dnsd_reply *(*later)(const struct dnsd_client *c);

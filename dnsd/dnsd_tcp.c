@@ -165,8 +165,11 @@ static void handle(struct tcp_conn *c, size_t len)
 		axfr(c, &q);
 		return;
 	}
-	struct dnsd_client cl = { .src = c->peer, .tcp = true,
-				  .later = tcp_later, .arg = &c->base };
+	struct dnsd_client cl = {
+		.src = c->peer, .tcp = true,
+		.may_recurse = dns_data_may_recurse(d->data, &c->peer),
+		.later = tcp_later, .arg = &c->base,
+	};
 
 	n = dnsd_answer(d, c->in, len, &cl, c->out, sizeof(c->out));
 	if (n)

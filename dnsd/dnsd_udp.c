@@ -200,6 +200,7 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 
 		if (!sockaddr_ip(&m[i].from, &c.src))
 			continue;
+		c.may_recurse = dns_data_may_recurse(d->data, &c.src);
 		d->counters.udp++;
 		*h = in[i].msg_hdr;
 		h->msg_iov = &oiov[nout];
@@ -210,7 +211,7 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 				  sizeof(m[i].out));
 		if (len == 0)
 			continue;
-		if (d->rrl.rate && !dns_data_may_recurse(d->data, &c.src)) {
+		if (d->rrl.rate && !c.may_recurse) {
 			if (!now)
 				now = dnsd_now_ms();
 			switch (dns_rrl_check(&d->rrl, &c.src, now)) {
