@@ -367,46 +367,8 @@ static void on_term(evutil_socket_t fd, short what, void *arg)
 
 static int parse_listen(struct dnsd_listen *l, const char *arg)
 {
-	char host[128];
-	const char *port = NULL;
-	unsigned long p = 53;
-	char *end;
-
-	/* ADDR, ADDR:PORT, [V6]:PORT, V6 */
-	if (arg[0] == '[') {
-		const char *close = strchr(arg, ']');
-
-		if (!close || (size_t)(close - arg - 1) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, arg + 1, (size_t)(close - arg - 1));
-		host[close - arg - 1] = '\0';
-		if (close[1] == ':')
-			port = close + 2;
-		else if (close[1])
-			return -EINVAL;
-	} else {
-		const char *colon = strrchr(arg, ':');
-
-		if (colon && strchr(arg, ':') == colon) {
-			if ((size_t)(colon - arg) >= sizeof(host))
-				return -EINVAL;
-			memcpy(host, arg, (size_t)(colon - arg));
-			host[colon - arg] = '\0';
-			port = colon + 1;
-		} else {
-			snprintf(host, sizeof(host), "%s", arg);
-		}
-	}
-	if (port) {
-		errno = 0;
-		p = strtoul(port, &end, 10);
-		if (errno || *end || p == 0 || p > 65535)
-			return -EINVAL;
-	}
-	if (ip_parse(&l->addr, host) < 0)
-		return -EINVAL;
-	l->port = (uint16_t)p;
-	return 0;
+	l->port = 53;
+	return hostport_parse(&l->addr, &l->port, arg);
 }
 
 static void usage(FILE *f)

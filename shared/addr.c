@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -329,4 +330,50 @@ const char *mac_format(const struct mac_addr *m, char *buf, size_t size)
 		buf[n] = '\0';
 	}
 	return buf;
+}
+
+int hostport_parse(struct ip_addr *addr, uint16_t *port, const char *arg)
+{
+	char host[IP_STRLEN];
+	const char *p = NULL;
+	size_t n;
+
+	/* ADDR, ADDR:PORT, [V6]:PORT, [V6], V6 */
+	if (arg[0] == '[') {
+		const char *close = strchr(arg, ']');
+
+		if (!close)
+			return -EINVAL;
+		n = (size_t)(close - arg - 1);
+		if (close[1] == ':')
+			p = close + 2;
+		else if (close[1])
+			return -EINVAL;
+		arg++;
+	} else {
+		const char *colon = strrchr(arg, ':');
+
+		if (colon && strchr(arg, ':') == colon) {
+			n = (size_t)(colon - arg);
+			p = colon + 1;
+		} else {
+			n = strlen(arg);
+		}
+	}
+	if (n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	if (p) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || *end || end == p || *p == '-' || *p == '+' ||
+		    v == 0 || v > 65535)
+			return -EINVAL;
+		*port = (uint16_t)v;
+	}
+	return ip_parse(addr, host) < 0 ? -EINVAL : 0;
 }

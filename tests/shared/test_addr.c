@@ -649,6 +649,36 @@ TEST(mac_format_edges)
 	CHECK_STR(mac_format(&m, buf, 1), "");
 }
 
+TEST(hostport_forms)
+{
+	static const char *const bad[] = {
+		"", ":53", "10.0.0.1:", "10.0.0.1:0", "10.0.0.1:65536",
+		"10.0.0.1:-1", "10.0.0.1:+5", "10.0.0.1:5x", "[::1", "[::1]x",
+		"[::1]:", "[10.0.0.1]:99999", "host:53", "10.0.0.256",
+		"[0000:0000:0000:0000:0000:0000:0000:0000:0]:53",
+	};
+	struct ip_addr a;
+	char buf[IP_STRLEN];
+	uint16_t port = 69;
+
+	CHECK_INT(hostport_parse(&a, &port, "10.0.0.1"), 0);
+	CHECK_STR(ip_format(&a, buf, sizeof(buf)), "10.0.0.1");
+	CHECK_INT(port, 69);
+	CHECK_INT(hostport_parse(&a, &port, "127.0.0.1:6969"), 0);
+	CHECK_INT(port, 6969);
+	CHECK_INT(hostport_parse(&a, &port, "[::1]:65535"), 0);
+	CHECK_STR(ip_format(&a, buf, sizeof(buf)), "::1");
+	CHECK_INT(port, 65535);
+	port = 80;
+	CHECK_INT(hostport_parse(&a, &port, "fe80::1"), 0);
+	CHECK_INT(hostport_parse(&a, &port, "[::]"), 0);
+	CHECK_INT(port, 80);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		port = 7;
+		CHECK_INT(hostport_parse(&a, &port, bad[i]), -EINVAL);
+	}
+}
+
 int main(void)
 {
 	RUN(ip_parse_format);
@@ -669,5 +699,6 @@ int main(void)
 	RUN(mac_parse_ok);
 	RUN(mac_parse_invalid);
 	RUN(mac_format_edges);
+	RUN(hostport_forms);
 	return test_done();
 }
