@@ -127,6 +127,14 @@ int tftp_build_data(uint8_t *out, size_t cap, uint16_t block,
 int tftp_build_ack(uint8_t *out, size_t cap, uint16_t block);
 int tftp_build_error(uint8_t *out, size_t cap, enum tftp_err code,
 		     const char *msg);
+/*
+ * Netascii: what a file of n bytes becomes on the wire (every LF sent as
+ * CR LF, every CR as CR NUL): its size, and the conversion into out,
+ * which must hold tftp_netascii_size() bytes; returns that size.
+ */
+size_t tftp_netascii_size(const uint8_t *in, size_t n);
+size_t tftp_netascii_encode(uint8_t *out, const uint8_t *in, size_t n);
+
 /* The standard text of an ERROR code; "?" for an unknown one. */
 const char *tftp_err_text(unsigned code);
 const char *tftp_op_name(unsigned op);	/* "RRQ" ... "OACK", "?" */

@@ -247,3 +247,32 @@ int tftp_build_error(uint8_t *out, size_t cap, enum tftp_err code,
 	wire_wr_u8(&w, 0);
 	return wr_result(&w);
 }
+
+/* Netascii (RFC 764 as RFC 1350 uses it): LF goes out as CR LF, a bare
+ * CR as CR NUL. One pass to size, one to write. */
+size_t tftp_netascii_size(const uint8_t *in, size_t n)
+{
+	size_t out = n;
+
+	for (size_t i = 0; i < n; i++)
+		out += in[i] == '\n' || in[i] == '\r';
+	return out;
+}
+
+size_t tftp_netascii_encode(uint8_t *out, const uint8_t *in, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (in[i] == '\n') {
+			out[o++] = '\r';
+			out[o++] = '\n';
+		} else if (in[i] == '\r') {
+			out[o++] = '\r';
+			out[o++] = '\0';
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	return o;
+}

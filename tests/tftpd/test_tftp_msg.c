@@ -444,6 +444,19 @@ TEST(test_neg_all_dup_unknown)
 	CHECK_INT(tftp_build_oack(out, 2, &neg), -EMSGSIZE);
 }
 
+TEST(test_netascii)
+{
+	static const uint8_t in[] = "a\nb\r\nc\rd";
+	uint8_t out[32];
+	size_t n = sizeof(in) - 1;
+
+	CHECK_INT(tftp_netascii_size(in, n), n + 4);
+	CHECK_INT(tftp_netascii_encode(out, in, n), n + 4);
+	CHECK(!memcmp(out, "a\r\nb\r\0\r\nc\r\0d", n + 4));
+	CHECK_INT(tftp_netascii_size(in, 0), 0);
+	CHECK_INT(tftp_netascii_encode(out, in, 0), 0);
+}
+
 int main(void)
 {
 	RUN(test_rrq_plain);
@@ -458,5 +471,6 @@ int main(void)
 	RUN(test_neg_tsize);
 	RUN(test_neg_timeout_window);
 	RUN(test_neg_all_dup_unknown);
+	RUN(test_netascii);
 	return test_done();
 }
