@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 _Static_assert(AF_INET6 == 10, "ip_len() assumes Linux AF_INET6");
@@ -376,4 +377,61 @@ int hostport_parse(struct ip_addr *addr, uint16_t *port, const char *arg)
 		*port = (uint16_t)v;
 	}
 	return ip_parse(addr, host) < 0 ? -EINVAL : 0;
+}
+
+int ip_from_sockaddr(struct ip_addr *ip, uint16_t *port,
+		     const struct sockaddr_storage *ss)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		ip_from_bytes(ip, &s6->sin6_addr, 16);
+		*port = ntohs(s6->sin6_port);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		ip_from_bytes(ip, &s4->sin_addr, 4);
+		*port = ntohs(s4->sin_port);
+		return 0;
+	}
+	*port = 0;
+	return -EAFNOSUPPORT;
+}
+
+unsigned ip_to_sockaddr(struct sockaddr_storage *ss, const struct ip_addr *ip,
+			uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ip->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (void *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, ip->b, 16);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (void *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	memcpy(&s4->sin_addr, ip->b, 4);
+	return sizeof(*s4);
+}
+
+const char *sockaddr_format(const struct sockaddr_storage *ss, char *buf,
+			    size_t size)
+{
+	struct ip_addr ip;
+	char a[IP_STRLEN];
+	uint16_t port;
+
+	if (ip_from_sockaddr(&ip, &port, ss) < 0)
+		snprintf(buf, size, "(family %u)", (unsigned)ss->ss_family);
+	else
+		snprintf(buf, size, ip.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+			 ip_format(&ip, a, sizeof(a)), port);
+	return buf;
 }

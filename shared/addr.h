@@ -80,4 +80,18 @@ const char *mac_format(const struct mac_addr *m, char *buf, size_t size);
  */
 int hostport_parse(struct ip_addr *addr, uint16_t *port, const char *arg);
 
+/*
+ * Socket addresses (<sys/socket.h>): an AF_INET or AF_INET6 sockaddr to
+ * an address and port (-EAFNOSUPPORT for any other family), and back (the
+ * length to pass to bind/sendto). "ADDR:PORT" or "[V6]:PORT" for logs.
+ */
+struct sockaddr_storage;
+int ip_from_sockaddr(struct ip_addr *ip, uint16_t *port,
+		     const struct sockaddr_storage *ss);
+unsigned ip_to_sockaddr(struct sockaddr_storage *ss, const struct ip_addr *ip,
+			uint16_t port);
+#define SOCKADDR_STRLEN (IP_STRLEN + 8)
+const char *sockaddr_format(const struct sockaddr_storage *ss, char *buf,
+			    size_t size);
+
 #endif

@@ -679,6 +679,31 @@ TEST(hostport_forms)
 	}
 }
 
+TEST(sockaddr_round_trip)
+{
+	struct sockaddr_storage ss;
+	struct ip_addr a, b;
+	char buf[SOCKADDR_STRLEN];
+	uint16_t port;
+
+	ip_parse(&a, "10.1.2.3");
+	CHECK_INT(ip_to_sockaddr(&ss, &a, 69), sizeof(struct sockaddr_in));
+	CHECK_INT(ip_from_sockaddr(&b, &port, &ss), 0);
+	CHECK(ip_equal(&a, &b));
+	CHECK_INT(port, 69);
+	CHECK_STR(sockaddr_format(&ss, buf, sizeof(buf)), "10.1.2.3:69");
+	ip_parse(&a, "2001:db8::1");
+	CHECK_INT(ip_to_sockaddr(&ss, &a, 65535), sizeof(struct sockaddr_in6));
+	CHECK_INT(ip_from_sockaddr(&b, &port, &ss), 0);
+	CHECK(ip_equal(&a, &b));
+	CHECK_STR(sockaddr_format(&ss, buf, sizeof(buf)),
+		  "[2001:db8::1]:65535");
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = AF_UNIX;
+	CHECK_INT(ip_from_sockaddr(&b, &port, &ss), -EAFNOSUPPORT);
+	CHECK_STR(sockaddr_format(&ss, buf, sizeof(buf)), "(family 1)");
+}
+
 int main(void)
 {
 	RUN(ip_parse_format);
@@ -700,5 +725,6 @@ int main(void)
 	RUN(mac_parse_invalid);
 	RUN(mac_format_edges);
 	RUN(hostport_forms);
+	RUN(sockaddr_round_trip);
 	return test_done();
 }
