@@ -140,6 +140,75 @@ int ipam_host_rm(struct ipam *db, const char *hostname);
 json_t *ipam_host_list(struct ipam *db);
 json_t *ipam_host_show(struct ipam *db, const char *hostname);
 
+/*
+ * Boot profiles: what a machine boots (kernel and initrd paths under the
+ * boot server's root, kernel command line), named; a host's `boot` names
+ * one. Two names are conventions: "local" (boot from disk) and whatever
+ * the boot-unknown-profile setting names (default "unknown": machines
+ * IPAM does not know, the enlist path). A host without `boot` gets the
+ * boot-default-profile setting (default "local"). Neither needs to exist
+ * as a profile: a lookup then says profile_found false.
+ *
+ * Names: lower-case letters, digits, '-', '_' and '.', at most 63,
+ * starting with a letter or digit (hosts' boot and the two settings
+ * follow the same rule). Paths are printable ASCII without spaces, the
+ * command line printable ASCII, each within struct ipam_machine's buffer:
+ * the values go into generated boot configs, line by line.
+ */
+struct ipam_boot_profile_opts {
+	const char *kernel;	/* NULL: unchanged; "": cleared */
+	const char *initrd;
+	const char *cmdline;
+};
+int ipam_boot_profile_add(struct ipam *db, const char *name,
+			  const struct ipam_boot_profile_opts *o);
+int ipam_boot_profile_set(struct ipam *db, const char *name,
+			  const struct ipam_boot_profile_opts *o);
+/* Hosts naming the profile make this -ENOTEMPTY (the message names
+ * them) unless force; forced, they are left without one (so they get
+ * boot-default-profile) and *ret_removed (may be NULL) says how many:
+ * {"with": {"unlinked_hosts": N}, "summary": ...}, as domain rm does. */
+int ipam_boot_profile_rm(struct ipam *db, const char *name, bool force,
+			 json_t **ret_removed);
+/* [{name, kernel, initrd, cmdline, hosts}], by name; null when unset. */
+json_t *ipam_boot_profile_list(struct ipam *db);
+
+/* A machine as the boot server sees it (ipam_boot.c). */
+struct ipam_machine {
+	bool known;		/* a host in IPAM */
+	bool has_mac, has_ip;
+	struct mac_addr mac;
+	struct ip_addr ip;	/* static address, else its live lease */
+	char hostname[64];	/* the host's, else the lease's, else "" */
+	char domain[256];	/* the host's or the subnet's, else the
+				 * default-domain setting */
+	char arch[32];
+	char profile[64];	/* the boot profile's name */
+	bool profile_found;	/* it exists in boot_profile */
+	char kernel[1024], initrd[1024], cmdline[4096];
+};
+/*
+ * Look a machine up by MAC or by IP at time now. Both always fill *m: a
+ * MAC or IP IPAM has no host for is an unknown machine (known false,
+ * the unknown profile), still with its lease's IP, MAC and hostname when
+ * a live lease matches. Returns 1 for a known host, 0 for an unknown
+ * machine, or a negative errno (database error, message in the handle;
+ * *m is then all zero).
+ *
+ * By MAC: the host with that MAC; ip is its lowest static address (IPv4
+ * first), else the MAC's sticky address, else its live lease (expiry >
+ * now) that runs longest. By IP: the address row at ip decides. A host's
+ * static address is that host (mac: the host's first MAC); a sticky
+ * address or live lease is looked up by its MAC, as above; anything else
+ * (no row, reserved, an expired lease) is an unknown machine with only
+ * has_ip. By IP, ip is always the one asked for. Each is a few index
+ * seeks, whatever the number of hosts, leases and subnets.
+ */
+int ipam_machine_by_mac(struct ipam *db, const struct mac_addr *mac,
+			int64_t now, struct ipam_machine *m);
+int ipam_machine_by_ip(struct ipam *db, const struct ip_addr *ip,
+		       int64_t now, struct ipam_machine *m);
+
 /* Addresses of every state; reserve makes "reserved", or "sticky" (a DHCP
  * reservation) when a MAC is given. */
 struct ipam_reserve_opts {

@@ -300,7 +300,9 @@ static int host_apply(struct ipam *db, int64_t id, const char *hostname,
 {
 	static const char sql[] =
 		"UPDATE host SET domain_id = CASE WHEN ?2 THEN ?3 ELSE domain_id END, "
-		"arch = coalesce(?4, arch), boot = coalesce(?5, boot) WHERE id = ?1";
+		"arch = coalesce(?4, arch), "
+		"boot = CASE WHEN ?5 IS NULL THEN boot ELSE nullif(?5, '') END "
+		"WHERE id = ?1";
 	sqlite3_stmt *st;
 	int64_t dom = 0;
 	int r = 0;
@@ -308,9 +310,10 @@ static int host_apply(struct ipam *db, int64_t id, const char *hostname,
 	if (o->arch && !token_ok(o->arch))
 		return ipam_fail(db, -EINVAL, "architecture '%s' is invalid: use "
 				 "letters, digits, '-' and '_'", o->arch);
-	if (o->boot && !token_ok(o->boot))
+	/* "" clears it: the host then gets the boot-default-profile. */
+	if (o->boot && o->boot[0] && !ipam_boot_profile_name_valid(o->boot))
 		return ipam_fail(db, -EINVAL, "boot profile '%s' is invalid: use "
-				 "letters, digits, '-' and '_'", o->boot);
+				 IPAM_PROFILE_RULE, o->boot);
 	/* Adds first: --rm-mac OLD --mac NEW must not see a host with none. */
 	for (size_t i = 0; r == 0 && i < o->nmacs; i++)
 		r = host_mac_add(db, id, o->macs[i]);

@@ -102,6 +102,16 @@ int ipam_domain_id(struct ipam *db, const char *name, bool create,
 /* An integer or on/off setting's value (0 if it cannot be read). */
 int64_t ipam_setting_int(struct ipam *db, const char *key);
 
+/*
+ * A boot profile's name (ipam_boot.c): lower-case letters, digits, '-', '_'
+ * and '.', 1 to 63 of them, the first a letter or digit. Profiles, a host's
+ * boot and the boot-*-profile settings all follow it, so any of them can
+ * name any profile.
+ */
+#define IPAM_PROFILE_RULE "lower-case letters, digits, '-', '_' and '.', " \
+	"at most 63, starting with a letter or digit"
+bool ipam_boot_profile_name_valid(const char *name);
+
 /* Parse an address argument, with an error naming what it was for. */
 int ipam_parse_ip(struct ipam *db, const char *s, const char *what,
 		  struct ip_addr *ret);

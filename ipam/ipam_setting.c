@@ -19,6 +19,7 @@ enum setting_type {
 	ST_INT,
 	ST_BOOL,		/* stored as on/off */
 	ST_NAME,		/* a DNS name */
+	ST_PROFILE,		/* a boot profile's name */
 	ST_MAX
 };
 
@@ -54,6 +55,10 @@ static const struct setting_def settings[] = {
 	  "seconds a declined or answering address is held out of use" },
 	{ "dhcp-lease-retention", ST_INT, 0, 31536000, "86400",
 	  "seconds an expired lease is remembered for its client" },
+	{ "boot-default-profile", ST_PROFILE, 0, 0, "local",
+	  "boot profile of hosts that name none" },
+	{ "boot-unknown-profile", ST_PROFILE, 0, 0, "unknown",
+	  "boot profile of machines IPAM has no host for" },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -122,6 +127,13 @@ static int setting_check(struct ipam *db, const struct setting_def *d,
 		if (!dns_name_valid(value, 0))
 			return ipam_fail(db, -EINVAL, "%s '%s' is not a valid DNS "
 					 "name", d->key, value);
+		snprintf(out, size, "%s", value);
+		return 0;
+	case ST_PROFILE:
+		if (!ipam_boot_profile_name_valid(value))
+			return ipam_fail(db, -EINVAL, "%s '%s' is not a boot "
+					 "profile name: use " IPAM_PROFILE_RULE,
+					 d->key, value);
 		snprintf(out, size, "%s", value);
 		return 0;
 	default:

@@ -20,8 +20,9 @@
 
 static const struct cli_object *const objects[] = {
 	&cli_fabric, &cli_vlan, &cli_subnet, &cli_range, &cli_interface,
-	&cli_host, &cli_address, &cli_lease, &cli_domain, &cli_record,
-	&cli_dhcp, &cli_dns, &cli_dhcp_server, &cli_setting, &cli_changes,
+	&cli_host, &cli_boot_profile, &cli_address, &cli_lease, &cli_domain,
+	&cli_record, &cli_dhcp, &cli_dns, &cli_tftp, &cli_dhcp_server,
+	&cli_setting, &cli_changes,
 };
 #define NOBJECTS (sizeof(objects) / sizeof(objects[0]))
 
@@ -112,8 +113,8 @@ static void main_help(FILE *f)
 	fprintf(f,
 		"usage: racknet [--db PATH] [--log-level LEVEL] OBJECT VERB [ARGS]\n"
 		"       racknet init [--db PATH]\n\n"
-		"The racknet IPAM: fabrics, VLANs, subnets, ranges, hosts, addresses,\n"
-		"leases, DNS domains and records, settings.\n\n"
+		"The racknet IPAM: fabrics, VLANs, subnets, ranges, hosts, boot\n"
+		"profiles, addresses, leases, DNS domains and records, settings.\n\n"
 		"Objects:\n");
 	fprintf(f, "  %-12s %s\n", "init", "create the database, or migrate it "
 		"to this version");

@@ -54,7 +54,8 @@ struct cli_object {
 
 extern const struct cli_object cli_fabric, cli_vlan, cli_subnet, cli_range,
 	cli_interface, cli_host, cli_address, cli_lease, cli_domain,
-	cli_record, cli_dhcp, cli_dns, cli_dhcp_server, cli_setting, cli_changes;
+	cli_record, cli_dhcp, cli_dns, cli_dhcp_server, cli_setting, cli_changes,
+	cli_boot_profile, cli_tftp;
 
 /* The value of option name (its last one), NULL if absent. */
 const char *cli_opt(const struct cli_verb *v, struct cli_args *a,
@@ -73,6 +74,9 @@ int cli_print(struct ipam *db, json_t *v, bool json);
 /* Say what a --force removal took with it. */
 int cli_removed(struct ipam *db, int r, const char *what, json_t *removed,
 		bool json);
+/* Print the counters a daemon ("dhcpd", "dnsd", "tftpd") last published
+ * with ipam_stats_put(): flat key-value text, or the stored row as JSON. */
+int cli_daemon_stats(struct ipam *db, const char *daemon, bool json);
 
 /* Argument syntax checks: 0, or a usage error already printed. */
 int cli_check_cidr(const char *s);

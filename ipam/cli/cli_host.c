@@ -83,7 +83,8 @@ const struct cli_object cli_host = {
 		{ "show", "HOSTNAME [--json]", "show a host", 1, 1, { 0 },
 		  host_show },
 		{ "set", "HOSTNAME [--mac MAC]... [--rm-mac MAC]... " HOST_USAGE,
-		  "change a host (--ip '' drops its static addresses)", 1, 1,
+		  "change a host (--ip '' drops its static addresses, --boot '' "
+		  "its boot profile)", 1, 1,
 		  { "mac=*", "rm-mac=*", "ip=", "domain=", "arch=", "boot=" },
 		  host_set },
 		{ "rm", "HOSTNAME", "remove a host and its static addresses", 1, 1,

@@ -33,7 +33,7 @@ const struct cli_object cli_dhcp_server = {
 
 /* The counters a daemon last published (every second while they change,
  * and on SIGUSR1). */
-static int daemon_stats(struct ipam *db, const char *daemon, bool json)
+int cli_daemon_stats(struct ipam *db, const char *daemon, bool json)
 {
 	json_t *row = ipam_stats_get(db, daemon), *flat;
 	const char *key;
@@ -55,7 +55,7 @@ static int dhcp_stats(struct ipam *db, const struct cli_verb *v,
 		      struct cli_args *a)
 {
 	(void)v;
-	return daemon_stats(db, "dhcpd", a->json);
+	return cli_daemon_stats(db, "dhcpd", a->json);
 }
 
 const struct cli_object cli_dhcp = {
@@ -72,7 +72,7 @@ static int dns_stats(struct ipam *db, const struct cli_verb *v,
 		     struct cli_args *a)
 {
 	(void)v;
-	return daemon_stats(db, "dnsd", a->json);
+	return cli_daemon_stats(db, "dnsd", a->json);
 }
 
 const struct cli_object cli_dns = {

@@ -184,7 +184,7 @@ int cli_removed(struct ipam *db, int r, const char *what, json_t *removed,
 	if (r < 0)
 		return cli_result(db, r);
 	if (json) {
-		json_t *o = json_pack("{ssOss}", "removed", what, "with",
+		json_t *o = json_pack("{sssO?ss}", "removed", what, "with",
 				      json_object_get(removed, "with"),
 				      "summary", summary ? summary : "");
 
@@ -276,7 +276,7 @@ int cli_parse_int(const char *s, const char *what, int64_t min, int64_t max,
 int cli_parse_vlan(const char *s, char *fabric, size_t size, int *ret_vid)
 {
 	const char *slash = strrchr(s, '/');
-	int64_t vid;
+	int64_t vid = 0;	/* -O2 cannot see cli_parse_int set it */
 
 	if (!slash || slash == s || (size_t)(slash - s) >= size)
 		return cli_usage_error("'%s' is not a VLAN: write FABRIC/VID", s);

@@ -34,7 +34,7 @@ static void make_version(struct fixture *f, int v)
 		"INSERT INTO address (subnet_id, ip, state, mac, expiry, updated) "
 		"  VALUES (1, x'0a000064', 'lease', '52:54:00:00:00:01', "
 		"          9999999999, 0);"
-		"INSERT INTO host (id, hostname) VALUES (1, 'node1');"
+		"INSERT INTO host (id, hostname, boot) VALUES (1, 'node1', 'os');"
 		"INSERT INTO host_mac (mac, host_id) VALUES ('52:54:00:00:00:02', 1);"
 		"INSERT INTO address (subnet_id, ip, state, mac, host_id, updated) "
 		"  VALUES (1, x'0a000065', 'static', '52:54:00:00:00:02', 1, 0);",
@@ -56,7 +56,7 @@ TEST(fresh_reaches_latest)
 	struct ipam *db = fx_open(&fx);
 
 	CHECK_INT(ipam_schema_version(db), ipam_schema_latest());
-	CHECK(ipam_schema_latest() >= 3);
+	CHECK(ipam_schema_latest() >= 5);
 	fx_close(&fx);
 }
 
@@ -67,6 +67,9 @@ TEST(every_older_version_migrates)
 	for (int v = 1; v < ipam_schema_latest(); v++) {
 		struct ipam *db = NULL;
 		struct ipam_client c = fx_client(9);
+		struct ipam_boot_profile_opts boot = { .kernel = "os/vmlinuz" };
+		struct ipam_machine m;
+		struct ip_addr ip;
 		struct ipam_lease l;
 		json_t *leases;
 
@@ -92,6 +95,17 @@ TEST(every_older_version_migrates)
 		CHECK_INT(l.state, IPAM_STATIC);
 		/* And writes reach the change feed from now on. */
 		CHECK(ipam_feed_generation(db) > 0);
+		/* Boot profiles (version 5) work, the old host's boot names
+		 * one, and the boot server's lookups find the old rows. */
+		CHECK_INT(ipam_boot_profile_add(db, "os", &boot), 0);
+		CHECK_INT(ipam_machine_by_mac(db, &c.mac, 1000, &m), 1);
+		CHECK_STR(m.hostname, "node1");
+		CHECK_STR(ip_format(&m.ip, b, sizeof(b)), "10.0.0.101");
+		CHECK(m.profile_found);
+		CHECK_STR(m.kernel, "os/vmlinuz");
+		ip_parse(&ip, "10.0.0.100");
+		CHECK_INT(ipam_machine_by_ip(db, &ip, 1000, &m), 0);
+		CHECK_STR(mac_format(&m.mac, b, sizeof(b)), "52:54:00:00:00:01");
 		ipam_close(db);
 		fx_rmdir(&fx);
 	}
