@@ -1,0 +1,332 @@
+/*
+ * racknet-tftpd: the file half of the PXE path. TFTP (tftpd_tftp.c) and
+ * HTTP (tftpd_http.c) serve one root directory and per-machine boot files
+ * rendered from IPAM (bootfs.c), in one libevent loop. This file reads the
+ * arguments, opens IPAM and the root, starts both servers and publishes
+ * the counters.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipam.h"
+#include "log.h"
+#include "tftpd.h"
+
+#ifndef RACKNET_TEMPLATES_DIR
+#define RACKNET_TEMPLATES_DIR "/usr/local/share/racknet/templates"
+#endif
+
+#define MAX_SESSIONS_DEFAULT 1000
+#define MAX_SESSIONS_LIMIT 65536
+#define FDS_SPARE 64		/* descriptors kept for everything else */
+
+struct tftpd {
+	const char *db_path, *root, *templates;
+	struct tftpd_tftp_conf tftp;
+	bool http_on;
+	struct ip_addr http_addr;
+	uint16_t http_port;
+	struct ipam *db;
+	struct bootfs *fs;
+	struct event_base *base;
+	struct tftpd_tftp *tftp_srv;
+	struct tftpd_http *http_srv;
+	struct tftpd_counters c, published;
+	int64_t started;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: racknet-tftpd --db PATH --root DIR [--templates DIR]\n"
+		"                     [--tftp-listen ADDR[:PORT]] "
+		"[--http-listen ADDR[:PORT]]\n"
+		"                     [--max-sessions N] [--log-level L]\n"
+		"Serve DIR over TFTP (read-only) and HTTP, and per-machine "
+		"pxelinux, GRUB\nand iPXE files rendered from the templates "
+		"with each machine's values\nfrom IPAM.\n"
+		"  --db PATH             the IPAM database (or $RACKNET_DB)\n"
+		"  --root DIR            the files served; nothing outside it\n"
+		"  --templates DIR       the boot file templates (default "
+		RACKNET_TEMPLATES_DIR ")\n"
+		"  --tftp-listen A[:P]   default 0.0.0.0:69 ([V6]:PORT for "
+		"IPv6)\n"
+		"  --http-listen A[:P]   serve HTTP too (port 80 unless "
+		"given); default off\n"
+		"  --max-sessions N      concurrent TFTP transfers (default "
+		"%d)\n"
+		"  --log-level L         error, warning, notice, info "
+		"(default) or debug\n", MAX_SESSIONS_DEFAULT);
+}
+
+static void parse_args(struct tftpd *d, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "templates", required_argument, NULL, 't' },
+		{ "tftp-listen", required_argument, NULL, 'T' },
+		{ "http-listen", required_argument, NULL, 'H' },
+		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	enum log_level level = LL_INFO;
+	unsigned long n;
+	char *end;
+	int c;
+
+	d->db_path = getenv("RACKNET_DB");
+	if (!d->db_path || !*d->db_path)
+		d->db_path = IPAM_DEFAULT_PATH;
+	d->tftp.port = 69;
+	ip_parse(&d->tftp.addr, "0.0.0.0");
+	d->tftp.max_sessions = MAX_SESSIONS_DEFAULT;
+	d->http_port = 80;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			d->db_path = optarg;
+			break;
+		case 'r':
+			d->root = optarg;
+			break;
+		case 't':
+			d->templates = optarg;
+			break;
+		case 'T':
+		case 'H':
+			if (hostport_parse(c == 'T' ? &d->tftp.addr
+						    : &d->http_addr,
+					   c == 'T' ? &d->tftp.port
+						    : &d->http_port,
+					   optarg) < 0) {
+				fprintf(stderr, "racknet-tftpd: --%s-listen "
+					"'%s' is not ADDR, ADDR:PORT or "
+					"[ADDR]:PORT\n",
+					c == 'T' ? "tftp" : "http", optarg);
+				exit(2);
+			}
+			if (c == 'H')
+				d->http_on = true;
+			break;
+		case 'm':
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || n == 0 ||
+			    n > MAX_SESSIONS_LIMIT || optarg[0] == '-') {
+				fprintf(stderr, "racknet-tftpd: --max-sessions "
+					"'%s' is not a number from 1 to %d\n",
+					optarg, MAX_SESSIONS_LIMIT);
+				exit(2);
+			}
+			d->tftp.max_sessions = (unsigned)n;
+			break;
+		case 'L':
+			level = log_level_arg("racknet-tftpd", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "racknet-tftpd: unexpected argument '%s'\n",
+			argv[optind]);
+		exit(2);
+	}
+	if (!d->root) {
+		fprintf(stderr, "racknet-tftpd: --root DIR is required\n");
+		usage(stderr);
+		exit(2);
+	}
+	log_init("racknet-tftpd", level, false);
+}
+
+/* ---- counters ---- */
+
+static json_t *counters_json(const struct tftpd *d)
+{
+	const struct tftpd_counters *c = &d->c;
+	struct bootfs_stats bs;
+
+	bootfs_stats(d->fs, &bs);
+	return json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI "
+			 "sI sI sI sI sI sI sI sI sI sI}",
+		"requests", (json_int_t)c->requests,
+		"malformed", (json_int_t)c->malformed,
+		"write_refused", (json_int_t)c->write_refused,
+		"not_found", (json_int_t)c->not_found,
+		"access_denied", (json_int_t)c->access_denied,
+		"errors", (json_int_t)c->errors,
+		"busy", (json_int_t)c->busy,
+		"completed", (json_int_t)c->completed,
+		"failed", (json_int_t)c->failed,
+		"aborted", (json_int_t)c->aborted,
+		"retransmits", (json_int_t)c->timeouts,
+		"stray", (json_int_t)c->stray,
+		"bytes", (json_int_t)c->bytes,
+		"active", (json_int_t)c->active,
+		"peak", (json_int_t)c->peak,
+		"http_requests", (json_int_t)c->http_requests,
+		"http_ok", (json_int_t)c->http_ok,
+		"http_partial", (json_int_t)c->http_partial,
+		"http_not_found", (json_int_t)c->http_not_found,
+		"http_denied", (json_int_t)c->http_denied,
+		"http_bad", (json_int_t)c->http_bad,
+		"http_bytes", (json_int_t)c->http_bytes,
+		"rendered", (json_int_t)bs.rendered,
+		"render_errors", (json_int_t)bs.render_errors,
+		"template_reloads", (json_int_t)bs.template_reloads);
+}
+
+static void publish(struct tftpd *d)
+{
+	json_t *o;
+
+	if (!memcmp(&d->c, &d->published, sizeof(d->c)))
+		return;
+	o = counters_json(d);
+	if (o && ipam_stats_put(d->db, "tftpd", (int)getpid(), d->started, o,
+				(int64_t)time(NULL)) == 0)
+		d->published = d->c;
+	json_decref(o);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	publish(arg);
+}
+
+static void on_usr1(evutil_socket_t fd, short what, void *arg)
+{
+	struct tftpd *d = arg;
+	json_t *o = counters_json(d);
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	(void)fd;
+	(void)what;
+	log_notice("counters: %s", text ? text : "(out of memory)");
+	free(text);
+	json_decref(o);
+	publish(d);
+}
+
+static void on_term(evutil_socket_t fd, short what, void *arg)
+{
+	struct tftpd *d = arg;
+
+	(void)fd;
+	(void)what;
+	log_notice("stopping");
+	event_base_loopexit(d->base, NULL);
+}
+
+/* ---- start ---- */
+
+/* Every transfer holds a socket and maybe a file: make room for
+ * --max-sessions of them, or say how many fit. */
+static void fit_descriptors(struct tftpd *d)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)d->tftp.max_sessions * 2 + FDS_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < want) {
+		unsigned fit = rl.rlim_cur > 2 * FDS_SPARE ?
+			(unsigned)((rl.rlim_cur - FDS_SPARE) / 2) : 1;
+
+		log_warn("--max-sessions %u needs %llu descriptors, the limit "
+			 "is %llu: serving at most %u transfers at once",
+			 d->tftp.max_sessions, (unsigned long long)want,
+			 (unsigned long long)rl.rlim_cur, fit);
+		d->tftp.max_sessions = fit;
+	}
+}
+
+static void start(struct tftpd *d)
+{
+	struct timeval tick = { 1, 0 };
+	char err[IPAM_ERRLEN], a[IP_STRLEN];
+	const char *templates = d->templates;
+	struct stat st;
+
+	if (ipam_open(d->db_path, 0, &d->db, err, sizeof(err)) < 0)
+		fatal("%s", err);
+	if (!templates && stat(RACKNET_TEMPLATES_DIR, &st) == 0)
+		templates = RACKNET_TEMPLATES_DIR;
+	if (!templates)
+		log_notice("no templates folder (" RACKNET_TEMPLATES_DIR
+			   " does not exist): serving plain files only");
+	d->fs = bootfs_new(d->root, templates, d->db, err, sizeof(err));
+	if (!d->fs)
+		fatal("%s", err);
+	d->base = event_base_new();
+	if (!d->base)
+		fatal("cannot start the event loop");
+	fit_descriptors(d);
+	if (d->http_on) {
+		d->http_srv = tftpd_http_new(d->base, d->fs, &d->http_addr,
+					     d->http_port, &d->c, err,
+					     sizeof(err));
+		ip_format(&d->http_addr, a, sizeof(a));
+		if (!d->http_srv)
+			fatal("cannot serve HTTP on %s port %u: %s", a,
+			      d->http_port, err);
+		d->tftp.http_port = d->http_port;
+		log_notice("serving HTTP on %s port %u", a, d->http_port);
+	}
+	d->tftp_srv = tftpd_tftp_new(d->base, d->fs, &d->tftp, &d->c, err,
+				     sizeof(err));
+	ip_format(&d->tftp.addr, a, sizeof(a));
+	if (!d->tftp_srv)
+		fatal("cannot serve TFTP on %s port %u: %s", a, d->tftp.port,
+		      err);
+	log_notice("serving TFTP on %s port %u, at most %u transfers", a,
+		   d->tftp.port, d->tftp.max_sessions);
+	event_add(event_new(d->base, -1, EV_PERSIST, on_tick, d), &tick);
+	event_add(evsignal_new(d->base, SIGUSR1, on_usr1, d), NULL);
+	event_add(evsignal_new(d->base, SIGTERM, on_term, d), NULL);
+	event_add(evsignal_new(d->base, SIGINT, on_term, d), NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->started = (int64_t)time(NULL);
+	log_notice("serving %s%s%s", d->root, templates ? ", templates from "
+		   : "", templates ? templates : "");
+}
+
+int main(int argc, char **argv)
+{
+	static struct tftpd d;
+
+	parse_args(&d, argc, argv);
+	start(&d);
+	event_base_dispatch(d.base);
+	tftpd_tftp_free(d.tftp_srv);
+	tftpd_http_free(d.http_srv);
+	publish(&d);
+	bootfs_free(d.fs);
+	ipam_close(d.db);
+	return 0;
+}

@@ -1,0 +1,652 @@
+/*
+ * The TFTP side of racknet-tftpd: a listener on port 69 that parses each
+ * request (tftp_msg.c), finds the file (bootfs.c) and starts a transfer on
+ * a socket of its own, bound to the address the client asked and an
+ * ephemeral port: that port is the transfer's ID (RFC 1350 4.). The
+ * transfer machine (tftp_xfer.c) says what to send; this file reads the
+ * blocks, sends them and keeps one timer per transfer.
+ *
+ * Everything runs in one libevent loop. A transfer costs a socket, two
+ * events and its file's descriptor (or, for rendered and netascii files,
+ * their bytes in memory); blocks are read into one scratch buffer shared
+ * by all transfers, since the loop sends one packet at a time.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tftp.h"
+#include "tftpd.h"
+
+#define WINDOW_MAX 64		/* our largest windowsize (RFC 7440) */
+#define TIMEOUT_MS 1000		/* unless the client negotiates one */
+#define MAX_RETRIES 5		/* timeouts in a row before giving up */
+#define RECV_BATCH 64		/* datagrams read per wake-up */
+#define NETASCII_MAX (16u << 20) /* netascii files are converted in memory */
+
+struct session {
+	struct tftpd_tftp *t;
+	struct session *prev, *next;
+	int fd;
+	struct event *ev_read, *ev_timer;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	struct boot_file f;
+	uint8_t *mem;		/* netascii bytes (owned), else NULL */
+	const uint8_t *bytes;	/* what is sent from memory, or NULL */
+	struct tftp_xfer x;
+	struct tftp_neg neg;
+	uint8_t oack[TFTP_OACK_MAX];
+	size_t oack_len;
+	unsigned timeout_ms;
+	int64_t start_ms;
+	char client[SOCKADDR_STRLEN];
+	char name[128];		/* escaped, for logs */
+};
+
+struct tftpd_tftp {
+	struct event_base *base;
+	struct bootfs *fs;
+	struct tftpd_tftp_conf conf;
+	struct tftpd_counters *c;
+	int fd;
+	struct event *ev;
+	const struct timeval *timeout_default;	/* a common timeout */
+	struct session *sessions;
+	unsigned nsessions;
+	uint8_t buf[TFTP_PKT_MAX];	/* scratch: one packet in or out */
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool sa_equal(const struct sockaddr_storage *a,
+		     const struct sockaddr_storage *b)
+{
+	struct ip_addr ia, ib;
+	uint16_t pa, pb;
+
+	return ip_from_sockaddr(&ia, &pa, a) == 0 &&
+	       ip_from_sockaddr(&ib, &pb, b) == 0 && pa == pb &&
+	       ip_equal(&ia, &ib);
+}
+
+/* An ERROR from fd to a peer: best effort, nothing waits for it. */
+static void send_error(struct tftpd_tftp *t, int fd,
+		       const struct sockaddr_storage *to, socklen_t to_len,
+		       enum tftp_err code, const char *msg)
+{
+	uint8_t pkt[256];
+	int n = tftp_build_error(pkt, sizeof(pkt), code, msg);
+
+	(void)t;
+	if (n > 0)
+		(void)sendto(fd, pkt, (size_t)n, 0, (const void *)to, to_len);
+}
+
+/* ---- one transfer ---- */
+
+static void session_end(struct session *s, const char *how)
+{
+	struct tftpd_tftp *t = s->t;
+	int64_t ms = now_ms() - s->start_ms;
+
+	if (how)
+		log_info("%s RRQ %s%s%s: %s after %llu of %llu bytes in "
+			 "%lld ms, blksize %u windowsize %u", s->client,
+			 s->name, s->f.what[0] ? " " : "", s->f.what, how,
+			 (unsigned long long)(s->x.acked * s->x.blksize <
+			 s->x.size ? s->x.acked * s->x.blksize : s->x.size),
+			 (unsigned long long)s->x.size, (long long)ms,
+			 s->x.blksize, s->x.window);
+	else
+		log_info("%s RRQ %s%s%s: %llu bytes in %lld ms, blksize %u "
+			 "windowsize %u", s->client, s->name,
+			 s->f.what[0] ? " " : "", s->f.what,
+			 (unsigned long long)s->x.size, (long long)ms,
+			 s->x.blksize, s->x.window);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		t->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	t->nsessions--;
+	t->c->active = t->nsessions;
+	event_free(s->ev_read);
+	event_free(s->ev_timer);
+	close(s->fd);
+	boot_file_release(&s->f);
+	free(s->mem);
+	free(s);
+}
+
+/* Re-armed at every send: most transfers share the default timeout,
+ * which libevent then keeps in a queue instead of its heap. */
+static void arm_timer(struct session *s)
+{
+	struct timeval tv = { (time_t)(s->timeout_ms / 1000),
+			      (suseconds_t)(s->timeout_ms % 1000) * 1000 };
+
+	evtimer_add(s->ev_timer, s->timeout_ms == TIMEOUT_MS &&
+		    s->t->timeout_default ? s->t->timeout_default : &tv);
+}
+
+/* Read block n's bytes into the scratch buffer after its header. */
+static int read_block(struct session *s, const struct tftp_blk *b)
+{
+	uint8_t *data = s->t->buf + TFTP_HDR_LEN;
+	size_t got = 0;
+
+	if (s->bytes) {
+		memcpy(data, s->bytes + b->offset, b->len);
+		return 0;
+	}
+	while (got < b->len) {
+		ssize_t r = pread(s->f.fd, data + got, b->len - got,
+				  (off_t)(b->offset + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ENODATA; /* shrank under us */
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static void send_pkt(struct session *s, const uint8_t *pkt, size_t n)
+{
+	/* A full socket buffer loses the packet like the network would:
+	 * the timer resends it. */
+	(void)sendto(s->fd, pkt, n, 0, (const void *)&s->peer, s->peer_len);
+}
+
+/* Do what the machine says. Returns false once the session is gone. */
+static bool act(struct session *s, const struct tftp_act *a)
+{
+	struct tftpd_tftp *t = s->t;
+	struct tftp_blk b;
+	int n, r;
+
+	switch (a->kind) {
+	case TFTP_ACT_NONE:
+		return true;
+	case TFTP_ACT_OACK:
+		send_pkt(s, s->oack, s->oack_len);
+		arm_timer(s);
+		return true;
+	case TFTP_ACT_SEND:
+		for (uint64_t i = 0; i < a->count; i++) {
+			if (tftp_xfer_block(&s->x, a->first + i, &b) < 0)
+				break;
+			r = read_block(s, &b);
+			if (r < 0) {
+				log_error("%s RRQ %s: read failed at byte "
+					  "%llu: %s", s->client, s->name,
+					  (unsigned long long)b.offset,
+					  r == -ENODATA ? "the file shrank"
+							: strerror(-r));
+				send_error(t, s->fd, &s->peer, s->peer_len,
+					   TFTP_E_UNDEF, "read error");
+				t->c->errors++;
+				t->c->failed++;
+				session_end(s, "read error");
+				return false;
+			}
+			n = tftp_build_data(t->buf, sizeof(t->buf), b.wire,
+					    t->buf + TFTP_HDR_LEN, b.len);
+			if (n > 0)
+				send_pkt(s, t->buf, (size_t)n);
+		}
+		arm_timer(s);
+		return true;
+	case TFTP_ACT_DONE:
+		t->c->completed++;
+		t->c->bytes += s->x.size;
+		session_end(s, NULL);
+		return false;
+	case TFTP_ACT_GIVEUP:
+		send_error(t, s->fd, &s->peer, s->peer_len, TFTP_E_UNDEF,
+			   "timed out");
+		t->c->failed++;
+		session_end(s, "timed out");
+		return false;
+	case TFTP_ACT_ABORT:
+		t->c->aborted++;
+		session_end(s, "aborted by the client");
+		return false;
+	default:
+		return true;
+	}
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+	struct tftp_act a;
+
+	(void)fd;
+	(void)what;
+	s->t->c->timeouts++;
+	tftp_xfer_on_timeout(&s->x, &a);
+	act(s, &a);
+}
+
+static void on_session_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+	struct tftpd_tftp *t = s->t;
+	struct sockaddr_storage from;
+	struct tftp_pkt pkt;
+	struct tftp_act a;
+	const char *why;
+	char peer[SOCKADDR_STRLEN], msg[128];
+
+	(void)what;
+	/* Until something is sent: an ACK that moves the window cannot be
+	 * followed by another one yet, so the next read would only say
+	 * EAGAIN; anything else still queued wakes us again. */
+	for (int i = 0; i < RECV_BATCH; i++) {
+		socklen_t from_len = sizeof(from);
+		ssize_t n = recvfrom(fd, t->buf, sizeof(t->buf), 0,
+				     (void *)&from, &from_len);
+
+		if (n < 0)
+			return;		/* EAGAIN, or an ICMP error: ignore */
+		if (!sa_equal(&from, &s->peer)) {
+			/* RFC 1350 4.: not our client; tell it, carry on. */
+			t->c->stray++;
+			log_debug("%s: packet for %s's transfer: unknown "
+				  "transfer ID", sockaddr_format(&from, peer,
+				  sizeof(peer)), s->client);
+			send_error(t, fd, &from, from_len, TFTP_E_BADID, NULL);
+			continue;
+		}
+		if (tftp_pkt_parse(&pkt, t->buf, (size_t)n, &why) < 0) {
+			t->c->malformed++;
+			log_debug("%s: %s", s->client, why);
+			continue;
+		}
+		if (pkt.op == TFTP_OP_ERROR) {
+			log_escape(msg, sizeof(msg), pkt.msg, pkt.msg_len);
+			log_info("%s RRQ %s: the client sent ERROR %u \"%s\"",
+				 s->client, s->name, pkt.code, msg);
+			tftp_xfer_on_error(&s->x, pkt.code, &a);
+		} else {
+			tftp_xfer_on_ack(&s->x, pkt.block, &a);
+		}
+		if (a.kind != TFTP_ACT_NONE) {
+			act(s, &a);
+			return;
+		}
+	}
+}
+
+/* ---- requests ---- */
+
+/* Netascii goes out converted, so its bytes are made in memory. */
+static int to_netascii(struct session *s)
+{
+	const uint8_t *in = (const uint8_t *)s->f.data;
+	uint8_t *raw = NULL;
+	size_t n = (size_t)s->f.size;
+
+	if (s->f.size > NETASCII_MAX)
+		return -EFBIG;
+	if (s->f.fd >= 0) {
+		size_t got = 0;
+
+		raw = malloc(n ? n : 1);
+		if (!raw)
+			return -ENOMEM;
+		while (got < n) {
+			ssize_t r = pread(s->f.fd, raw + got, n - got,
+					  (off_t)got);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				free(raw);
+				return r < 0 ? -errno : -ENODATA;
+			}
+			got += (size_t)r;
+		}
+		in = raw;
+	}
+	s->f.size = tftp_netascii_size(in, n);
+	s->mem = malloc(s->f.size ? s->f.size : 1);
+	if (s->mem)
+		tftp_netascii_encode(s->mem, in, n);
+	free(raw);
+	if (!s->mem)
+		return -ENOMEM;
+	s->bytes = s->mem;
+	return 0;
+}
+
+/* The transfer's own socket: our address the client asked, a new port. */
+static int session_socket(const struct ip_addr *local)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = ip_to_sockaddr(&ss, local, 0);
+	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (void *)&ss, len) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static void refuse(struct tftpd_tftp *t, const struct sockaddr_storage *from,
+		   socklen_t from_len, const char *client, const char *name,
+		   enum tftp_err code, const char *why)
+{
+	log_info("%s RRQ %s: %s", client, name, why);
+	send_error(t, t->fd, from, from_len, code, why);
+}
+
+static void start_session(struct tftpd_tftp *t, const struct tftp_req *req,
+			  const struct sockaddr_storage *from,
+			  socklen_t from_len, const struct ip_addr *local,
+			  const char *client, const char *name)
+{
+	struct boot_client bc = { .local = *local,
+				  .http_port = t->conf.http_port };
+	struct tftp_limits lim = { .blksize_max = TFTP_BLKSIZE_MAX,
+				   .window_max = WINDOW_MAX };
+	struct session *s;
+	struct tftp_act a;
+	char why[256];
+	uint16_t port;
+	int r;
+
+	ip_from_sockaddr(&bc.addr, &port, from);
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		refuse(t, from, from_len, client, name, TFTP_E_UNDEF,
+		       "out of memory");
+		return;
+	}
+	s->fd = -1;
+	s->f.fd = -1;
+	r = bootfs_get(t->fs, req->filename, NULL, &bc, &s->f, why,
+		       sizeof(why));
+	if (r < 0) {
+		if (r == -ENOENT)
+			t->c->not_found++;
+		else if (r == -EACCES)
+			t->c->access_denied++;
+		else
+			t->c->errors++;
+		refuse(t, from, from_len, client, name,
+		       r == -ENOENT ? TFTP_E_NOTFOUND :
+		       r == -EACCES ? TFTP_E_ACCESS : TFTP_E_UNDEF, why);
+		free(s);
+		return;
+	}
+	s->bytes = (const uint8_t *)s->f.data;
+	if (req->mode == TFTP_MODE_NETASCII && (r = to_netascii(s)) < 0) {
+		t->c->errors++;
+		refuse(t, from, from_len, client, name, TFTP_E_UNDEF,
+		       r == -EFBIG ? "file too large for netascii mode"
+				   : "cannot read the file");
+		goto fail;
+	}
+	lim.size_known = true;
+	lim.size = s->f.size;
+	tftp_opts_negotiate(&s->neg, req, &lim);
+	if (s->neg.accepted) {
+		r = tftp_build_oack(s->oack, sizeof(s->oack), &s->neg);
+		if (r < 0)
+			s->neg.accepted = 0;	/* cannot happen: sized */
+		else
+			s->oack_len = (size_t)r;
+	}
+	s->timeout_ms = s->neg.timeout ? s->neg.timeout * 1000u : TIMEOUT_MS;
+	r = tftp_xfer_init(&s->x, s->f.size, s->neg.blksize, s->neg.window,
+			   s->neg.accepted != 0, MAX_RETRIES);
+	if (r == 0)
+		r = s->fd = session_socket(local);
+	if (r < 0) {
+		t->c->errors++;
+		refuse(t, from, from_len, client, name, TFTP_E_UNDEF,
+		       r == -EMFILE || r == -ENFILE ? "server busy"
+						    : "cannot start a transfer");
+		goto fail;
+	}
+	s->ev_read = event_new(t->base, s->fd, EV_READ | EV_PERSIST,
+			       on_session_read, s);
+	s->ev_timer = evtimer_new(t->base, on_timer, s);
+	if (!s->ev_read || !s->ev_timer || event_add(s->ev_read, NULL) < 0) {
+		t->c->errors++;
+		refuse(t, from, from_len, client, name, TFTP_E_UNDEF,
+		       "out of memory");
+		goto fail;
+	}
+	s->t = t;
+	memcpy(&s->peer, from, sizeof(s->peer));
+	s->peer_len = from_len;
+	s->start_ms = now_ms();
+	snprintf(s->client, sizeof(s->client), "%s", client);
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->next = t->sessions;
+	if (s->next)
+		s->next->prev = s;
+	t->sessions = s;
+	t->nsessions++;
+	t->c->active = t->nsessions;
+	if (t->c->active > t->c->peak)
+		t->c->peak = t->c->active;
+	log_debug("%s RRQ %s%s%s: %llu bytes, blksize %u windowsize %u "
+		  "timeout %u ms%s", client, name, s->f.what[0] ? " " : "",
+		  s->f.what, (unsigned long long)s->f.size, s->neg.blksize,
+		  s->neg.window, s->timeout_ms,
+		  s->neg.accepted ? ", OACK" : "");
+	tftp_xfer_start(&s->x, &a);
+	act(s, &a);
+	return;
+fail:
+	if (s->ev_read)
+		event_free(s->ev_read);
+	if (s->ev_timer)
+		event_free(s->ev_timer);
+	if (s->fd >= 0)
+		close(s->fd);
+	boot_file_release(&s->f);
+	free(s->mem);
+	free(s);
+}
+
+/* The address the datagram was sent to, from IP_PKTINFO/IPV6_PKTINFO. */
+static bool dest_addr(struct msghdr *mh, struct ip_addr *local)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm;
+	     cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			ip_from_bytes(local, &pi.ipi_addr, 4);
+			return true;
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			ip_from_bytes(local, &pi.ipi6_addr, 16);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void handle_request(struct tftpd_tftp *t, size_t len,
+			   const struct sockaddr_storage *from,
+			   socklen_t from_len, const struct ip_addr *local)
+{
+	struct tftp_req req;
+	const char *why;
+	char client[SOCKADDR_STRLEN], name[128];
+	int r = tftp_req_parse(&req, t->buf, len, &why);
+
+	sockaddr_format(from, client, sizeof(client));
+	if (r == -EINVAL) {
+		t->c->malformed++;
+		return;
+	}
+	if (r < 0) {
+		uint16_t op = (uint16_t)(t->buf[0] << 8 | t->buf[1]);
+
+		t->c->malformed++;
+		/* Only a broken request is answered: an ERROR, ACK or DATA
+		 * sent here (e.g. a client answering our refusal) gets
+		 * nothing, so two peers can never bounce errors forever. */
+		if (op != TFTP_OP_RRQ && op != TFTP_OP_WRQ) {
+			log_debug("%s: %s to port %u ignored", client,
+				  tftp_op_name(op), t->conf.port);
+			return;
+		}
+		log_info("%s: bad request: %s", client, why);
+		send_error(t, t->fd, from, from_len, TFTP_E_BADOP, why);
+		return;
+	}
+	t->c->requests++;
+	log_escape(name, sizeof(name), req.filename, req.filename_len);
+	if (req.op == TFTP_OP_WRQ) {
+		t->c->write_refused++;
+		log_info("%s WRQ %s: refused, the server is read-only",
+			 client, name);
+		send_error(t, t->fd, from, from_len, TFTP_E_ACCESS,
+			   "server is read-only");
+		return;
+	}
+	if (t->nsessions >= t->conf.max_sessions) {
+		t->c->busy++;
+		refuse(t, from, from_len, client, name, TFTP_E_UNDEF,
+		       "server busy, try again");
+		return;
+	}
+	start_session(t, &req, from, from_len, local, client, name);
+}
+
+static void on_request(evutil_socket_t fd, short what, void *arg)
+{
+	struct tftpd_tftp *t = arg;
+
+	(void)what;
+	for (int i = 0; i < RECV_BATCH; i++) {
+		struct sockaddr_storage from;
+		union {
+			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+			struct cmsghdr align;
+		} cbuf;
+		struct iovec iov = { t->buf, sizeof(t->buf) };
+		struct msghdr mh = {
+			.msg_name = &from, .msg_namelen = sizeof(from),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cbuf.buf,
+			.msg_controllen = sizeof(cbuf.buf),
+		};
+		struct ip_addr local = t->conf.addr;
+		ssize_t n = recvmsg(fd, &mh, 0);
+
+		if (n < 0)
+			return;
+		if (!dest_addr(&mh, &local)) {
+			/* No pktinfo: only possible on a specific address,
+			 * which is then the one asked. */
+			local = t->conf.addr;
+		}
+		handle_request(t, (size_t)n, &from, mh.msg_namelen, &local);
+	}
+}
+
+/* ---- start and stop ---- */
+
+struct tftpd_tftp *tftpd_tftp_new(struct event_base *base, struct bootfs *fs,
+				  const struct tftpd_tftp_conf *conf,
+				  struct tftpd_counters *c, char *err,
+				  size_t cap)
+{
+	struct tftpd_tftp *t = calloc(1, sizeof(*t));
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int on = 1;
+
+	if (!t) {
+		snprintf(err, cap, "out of memory");
+		return NULL;
+	}
+	t->base = base;
+	t->fs = fs;
+	t->conf = *conf;
+	t->c = c;
+	t->timeout_default = event_base_init_common_timeout(base,
+		&(struct timeval){ TIMEOUT_MS / 1000, TIMEOUT_MS % 1000 * 1000 });
+	len = ip_to_sockaddr(&ss, &conf->addr, conf->port);
+	t->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       0);
+	if (t->fd < 0)
+		goto fail;
+	if (ss.ss_family == AF_INET6) {
+		if (setsockopt(t->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+			       sizeof(on)) < 0 ||
+		    setsockopt(t->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
+			       sizeof(on)) < 0)
+			goto fail;
+	} else if (setsockopt(t->fd, IPPROTO_IP, IP_PKTINFO, &on,
+			      sizeof(on)) < 0) {
+		goto fail;
+	}
+	(void)setsockopt(t->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(t->fd, (void *)&ss, len) < 0)
+		goto fail;
+	t->ev = event_new(base, t->fd, EV_READ | EV_PERSIST, on_request, t);
+	if (!t->ev || event_add(t->ev, NULL) < 0) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	return t;
+fail:
+	snprintf(err, cap, "%s", strerror(errno));
+	tftpd_tftp_free(t);
+	return NULL;
+}
+
+void tftpd_tftp_free(struct tftpd_tftp *t)
+{
+	if (!t)
+		return;
+	while (t->sessions) {
+		t->c->failed++;
+		session_end(t->sessions, "stopped: the server is shutting "
+			    "down");
+	}
+	if (t->ev)
+		event_free(t->ev);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t);
+}
