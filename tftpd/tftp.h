@@ -177,7 +177,8 @@ struct tftp_neg {
  * whose value is not a plain decimal number in range, is ignored (left
  * out of the OACK), as RFC 2347 allows. Names compare without case.
  *  - blksize: below 8 ignored; above our maximum answered with it.
- *  - tsize: RRQ: answered with lim->size when known and the mode is
+ *  - tsize: RRQ (whatever its value: 0, or atftp's "enable"): answered
+ *    with lim->size when known and the mode is
  *    octet, else left out; WRQ: echoed (the caller may refuse the size).
  *  - timeout: 1..255 accepted as is, anything else ignored.
  *  - windowsize: 0 ignored; above our maximum answered with it.

@@ -80,7 +80,10 @@ static void negotiate_one(struct tftp_neg *neg, const struct tftp_req *req,
 	if (*seen & bit)
 		return;		/* a repeat: the first counts (see above) */
 	*seen |= bit;
-	if (!parse_u64(o, &v))
+	/* An RRQ's tsize asks for our size whatever it says: RFC 2349 has
+	 * the client send 0, atftp sends "enable". */
+	if (!parse_u64(o, &v) && !(bit == TFTP_NEG_TSIZE &&
+				   req->op == TFTP_OP_RRQ))
 		return;
 	switch (bit) {
 	case TFTP_NEG_BLKSIZE:
@@ -90,7 +93,6 @@ static void negotiate_one(struct tftp_neg *neg, const struct tftp_req *req,
 		break;
 	case TFTP_NEG_TSIZE:
 		if (req->op == TFTP_OP_RRQ) {
-			/* The client sends 0 (RFC 2349); any value asks. */
 			if (!lim->size_known ||
 			    req->mode != TFTP_MODE_OCTET)
 				return;

@@ -177,7 +177,7 @@ static json_t *counters_json(const struct tftpd *d)
 		"completed", (json_int_t)c->completed,
 		"failed", (json_int_t)c->failed,
 		"aborted", (json_int_t)c->aborted,
-		"retransmits", (json_int_t)c->timeouts,
+		"retransmits", (json_int_t)c->retransmits,
 		"stray", (json_int_t)c->stray,
 		"bytes", (json_int_t)c->bytes,
 		"active", (json_int_t)c->active,

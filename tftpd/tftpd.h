@@ -27,8 +27,9 @@ struct tftpd_counters {
 	uint64_t busy;		/* refused: --max-sessions reached */
 	uint64_t completed, failed;	/* transfers */
 	uint64_t aborted;	/* the client sent an ERROR */
-	uint64_t timeouts;	/* retransmissions after a timeout */
-	uint64_t stray;		/* packets from the wrong source port */
+	uint64_t retransmits;	/* resends after a timeout */
+	uint64_t stray;		/* packets from the wrong source port, and
+				 * non-requests sent to port 69 */
 	uint64_t bytes;		/* file bytes of completed transfers */
 	uint64_t active, peak;	/* transfers now, and the most at once */
 	uint64_t http_requests, http_ok, http_partial, http_not_found,

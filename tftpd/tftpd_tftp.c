@@ -31,10 +31,12 @@
 #define MAX_RETRIES 5		/* timeouts in a row before giving up */
 #define RECV_BATCH 64		/* datagrams read per wake-up */
 #define NETASCII_MAX (16u << 20) /* netascii files are converted in memory */
+#define PEER_BUCKETS 4096	/* power of two */
 
 struct session {
 	struct tftpd_tftp *t;
 	struct session *prev, *next;
+	struct session *hnext;	/* same bucket of tftpd_tftp.peers */
 	int fd;
 	struct event *ev_read, *ev_timer;
 	struct sockaddr_storage peer;
@@ -61,6 +63,9 @@ struct tftpd_tftp {
 	struct event *ev;
 	const struct timeval *timeout_default;	/* a common timeout */
 	struct session *sessions;
+	/* Transfers by client address and port: a client that resends its
+	 * request while we answer must not get a second transfer. */
+	struct session *peers[PEER_BUCKETS];
 	unsigned nsessions;
 	uint8_t buf[TFTP_PKT_MAX];	/* scratch: one packet in or out */
 };
@@ -82,6 +87,29 @@ static bool sa_equal(const struct sockaddr_storage *a,
 	return ip_from_sockaddr(&ia, &pa, a) == 0 &&
 	       ip_from_sockaddr(&ib, &pb, b) == 0 && pa == pb &&
 	       ip_equal(&ia, &ib);
+}
+
+static struct session **peer_bucket(struct tftpd_tftp *t,
+				    const struct sockaddr_storage *ss)
+{
+	struct ip_addr ip;
+	uint16_t port;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	ip_from_sockaddr(&ip, &port, ss);
+	for (size_t i = 0; i < sizeof(ip.b); i++)
+		h = (h ^ ip.b[i]) * 16777619u;
+	h = (h ^ port) * 16777619u;
+	return &t->peers[h & (PEER_BUCKETS - 1)];
+}
+
+static struct session *peer_find(struct tftpd_tftp *t,
+				 const struct sockaddr_storage *ss)
+{
+	for (struct session *s = *peer_bucket(t, ss); s; s = s->hnext)
+		if (sa_equal(&s->peer, ss))
+			return s;
+	return NULL;
 }
 
 /* An ERROR from fd to a peer: best effort, nothing waits for it. */
@@ -118,6 +146,13 @@ static void session_end(struct session *s, const char *how)
 			 s->f.what[0] ? " " : "", s->f.what,
 			 (unsigned long long)s->x.size, (long long)ms,
 			 s->x.blksize, s->x.window);
+	for (struct session **p = peer_bucket(t, &s->peer); *p;
+	     p = &(*p)->hnext) {
+		if (*p == s) {
+			*p = s->hnext;
+			break;
+		}
+	}
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -241,7 +276,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	s->t->c->timeouts++;
+	s->t->c->retransmits++;
 	tftp_xfer_on_timeout(&s->x, &a);
 	act(s, &a);
 }
@@ -365,6 +400,26 @@ static void refuse(struct tftpd_tftp *t, const struct sockaddr_storage *from,
 	send_error(t, t->fd, from, from_len, code, why);
 }
 
+/* "boot.ipxe?mac=..." works over TFTP as over HTTP: the query goes to
+ * bootfs apart. */
+static int get_file(struct tftpd_tftp *t, const struct tftp_req *req,
+		    const struct boot_client *bc, struct boot_file *f,
+		    char *why, size_t cap)
+{
+	const char *q = memchr(req->filename, '?', req->filename_len);
+	char path[BOOT_PATH_MAX + 2];
+	size_t n;
+
+	if (!q)
+		return bootfs_get(t->fs, req->filename, NULL, bc, f, why, cap);
+	n = (size_t)(q - req->filename);
+	if (n >= sizeof(path))
+		n = sizeof(path) - 1;	/* still too long: bootfs says so */
+	memcpy(path, req->filename, n);
+	path[n] = '\0';
+	return bootfs_get(t->fs, path, q + 1, bc, f, why, cap);
+}
+
 static void start_session(struct tftpd_tftp *t, const struct tftp_req *req,
 			  const struct sockaddr_storage *from,
 			  socklen_t from_len, const struct ip_addr *local,
@@ -389,8 +444,7 @@ static void start_session(struct tftpd_tftp *t, const struct tftp_req *req,
 	}
 	s->fd = -1;
 	s->f.fd = -1;
-	r = bootfs_get(t->fs, req->filename, NULL, &bc, &s->f, why,
-		       sizeof(why));
+	r = get_file(t, req, &bc, &s->f, why, sizeof(why));
 	if (r < 0) {
 		if (r == -ENOENT)
 			t->c->not_found++;
@@ -412,7 +466,9 @@ static void start_session(struct tftpd_tftp *t, const struct tftp_req *req,
 				   : "cannot read the file");
 		goto fail;
 	}
-	lim.size_known = true;
+	/* An empty file's tsize is left out: curl takes "tsize 0" in an OACK
+	 * for a broken one and gives up (RFC 2349 lets us omit it). */
+	lim.size_known = s->f.size > 0;
 	lim.size = s->f.size;
 	tftp_opts_negotiate(&s->neg, req, &lim);
 	if (s->neg.accepted) {
@@ -453,6 +509,8 @@ static void start_session(struct tftpd_tftp *t, const struct tftp_req *req,
 	if (s->next)
 		s->next->prev = s;
 	t->sessions = s;
+	s->hnext = *peer_bucket(t, &s->peer);
+	*peer_bucket(t, &s->peer) = s;
 	t->nsessions++;
 	t->c->active = t->nsessions;
 	if (t->c->active > t->c->peak)
@@ -519,15 +577,16 @@ static void handle_request(struct tftpd_tftp *t, size_t len,
 	if (r < 0) {
 		uint16_t op = (uint16_t)(t->buf[0] << 8 | t->buf[1]);
 
-		t->c->malformed++;
 		/* Only a broken request is answered: an ERROR, ACK or DATA
-		 * sent here (e.g. a client answering our refusal) gets
-		 * nothing, so two peers can never bounce errors forever. */
+		 * sent here (tftp-hpa ACKs our refusals) gets nothing, so
+		 * two peers can never bounce errors forever. */
 		if (op != TFTP_OP_RRQ && op != TFTP_OP_WRQ) {
+			t->c->stray++;
 			log_debug("%s: %s to port %u ignored", client,
 				  tftp_op_name(op), t->conf.port);
 			return;
 		}
+		t->c->malformed++;
 		log_info("%s: bad request: %s", client, why);
 		send_error(t, t->fd, from, from_len, TFTP_E_BADOP, why);
 		return;
@@ -540,6 +599,12 @@ static void handle_request(struct tftpd_tftp *t, size_t len,
 			 client, name);
 		send_error(t, t->fd, from, from_len, TFTP_E_ACCESS,
 			   "server is read-only");
+		return;
+	}
+	if (peer_find(t, from)) {
+		t->c->stray++;
+		log_debug("%s RRQ %s: repeated while its transfer runs: "
+			  "ignored", client, name);
 		return;
 	}
 	if (t->nsessions >= t->conf.max_sessions) {

@@ -385,6 +385,9 @@ TEST(test_neg_tsize)
 	CHECK_INT(neg.tsize, 1234);
 	CHECK_OACK("\0\6tsize\0" "1234\0");
 	CHECK_INT(negotiate(PKT("\0\2f\0octet\0tsize\0x\0"), &lim), 0);
+	/* atftp asks with "enable": an RRQ's tsize is a question anyway. */
+	CHECK_INT(negotiate(PKT("\0\1f\0octet\0tsize\0enable\0"), &lim), 1);
+	CHECK_OACK("\0\6tsize\0" "41943040\0");
 }
 
 TEST(test_neg_timeout_window)
