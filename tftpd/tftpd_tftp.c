@@ -32,6 +32,9 @@
 #define RECV_BATCH 64		/* datagrams read per wake-up */
 #define NETASCII_MAX (16u << 20) /* netascii files are converted in memory */
 #define PEER_BUCKETS 4096	/* power of two */
+/* Small blocks are read from the file this many bytes at a time: one
+ * pread per 64 blocks of 512 instead of one per block. */
+#define READAHEAD (32 * 1024)
 
 struct session {
 	struct tftpd_tftp *t;
@@ -43,6 +46,9 @@ struct session {
 	socklen_t peer_len;
 	struct boot_file f;
 	uint8_t *mem;		/* netascii bytes (owned), else NULL */
+	uint8_t *ra;		/* read-ahead of the file, or NULL */
+	uint64_t ra_off;	/* file offset of ra[0] */
+	size_t ra_len;		/* bytes in ra */
 	const uint8_t *bytes;	/* what is sent from memory, or NULL */
 	struct tftp_xfer x;
 	struct tftp_neg neg;
@@ -166,6 +172,7 @@ static void session_end(struct session *s, const char *how)
 	close(s->fd);
 	boot_file_release(&s->f);
 	free(s->mem);
+	free(s->ra);
 	free(s);
 }
 
@@ -180,26 +187,48 @@ static void arm_timer(struct session *s)
 		    s->t->timeout_default ? s->t->timeout_default : &tv);
 }
 
-/* Read block n's bytes into the scratch buffer after its header. */
+/* len bytes at off, or -errno, or -ENODATA if the file shrank. */
+static int pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = pread(fd, buf + got, len - got, (off_t)(off + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ENODATA;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* Read block b's bytes into the scratch buffer after its header: from
+ * memory, from the read-ahead (refilled at b when b is not in it), or
+ * straight from the file. */
 static int read_block(struct session *s, const struct tftp_blk *b)
 {
 	uint8_t *data = s->t->buf + TFTP_HDR_LEN;
-	size_t got = 0;
 
 	if (s->bytes) {
 		memcpy(data, s->bytes + b->offset, b->len);
 		return 0;
 	}
-	while (got < b->len) {
-		ssize_t r = pread(s->f.fd, data + got, b->len - got,
-				  (off_t)(b->offset + got));
+	if (!s->ra)
+		return pread_full(s->f.fd, data, b->len, b->offset);
+	if (b->offset < s->ra_off ||
+	    b->offset + b->len > s->ra_off + s->ra_len) {
+		uint64_t left = s->x.size - b->offset;
+		size_t n = left < READAHEAD ? (size_t)left : READAHEAD;
+		int r = pread_full(s->f.fd, s->ra, n, b->offset);
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -ENODATA; /* shrank under us */
-		got += (size_t)r;
+		if (r < 0)
+			return r;
+		s->ra_off = b->offset;
+		s->ra_len = n;
 	}
+	memcpy(data, s->ra + (b->offset - s->ra_off), b->len);
 	return 0;
 }
 
@@ -343,22 +372,15 @@ static int to_netascii(struct session *s)
 	if (s->f.size > NETASCII_MAX)
 		return -EFBIG;
 	if (s->f.fd >= 0) {
-		size_t got = 0;
+		int r;
 
 		raw = malloc(n ? n : 1);
 		if (!raw)
 			return -ENOMEM;
-		while (got < n) {
-			ssize_t r = pread(s->f.fd, raw + got, n - got,
-					  (off_t)got);
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				free(raw);
-				return r < 0 ? -errno : -ENODATA;
-			}
-			got += (size_t)r;
+		r = pread_full(s->f.fd, raw, n, 0);
+		if (r < 0) {
+			free(raw);
+			return r;
 		}
 		in = raw;
 	}
@@ -481,6 +503,10 @@ static void start_session(struct tftpd_tftp *t, const struct tftp_req *req,
 	s->timeout_ms = s->neg.timeout ? s->neg.timeout * 1000u : TIMEOUT_MS;
 	r = tftp_xfer_init(&s->x, s->f.size, s->neg.blksize, s->neg.window,
 			   s->neg.accepted != 0, MAX_RETRIES);
+	/* Without it (or without memory for it) blocks are read one by one. */
+	if (!s->bytes && s->neg.blksize * 4u <= READAHEAD &&
+	    s->f.size > s->neg.blksize)
+		s->ra = malloc(READAHEAD);
 	if (r == 0)
 		r = s->fd = session_socket(local);
 	if (r < 0) {
@@ -532,6 +558,7 @@ fail:
 		close(s->fd);
 	boot_file_release(&s->f);
 	free(s->mem);
+	free(s->ra);
 	free(s);
 }
 
