@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dhcp_boot.h"
 #include "log.h"
 
 #define MAX_CAND 16
@@ -301,6 +302,68 @@ static void route(struct ctx *c, int type, uint32_t yiaddr, uint32_t self)
 	}
 }
 
+/*
+ * A boot client's boot file (dhcp_boot.h): the entry for its architecture
+ * on this subnet, or its boot profile's own; none for a host whose profile
+ * is "local" (it boots from disk). Other clients leave at the first test,
+ * so everyone else's exchange costs nothing more. Writes what to add to
+ * the log line into `say` ("" for a client that is not booting).
+ */
+static void boot_options(struct ctx *c, struct dhcp_reply *r,
+			 struct dhcp_boot_opts *b, const struct dhcp_subnet *sn,
+			 uint32_t self, char *say, size_t size)
+{
+	struct ipam_machine *mach = &c->s->machine;
+	struct dhcp_boot_client bc;
+	const char *table[IPAM_BOOT_ARCH_MAX];
+	char own[IPAM_BOOTFILE_MAX + 1], file[IPAM_BOOTFILE_MAX + 1];
+	char arch[32];
+	int k;
+
+	say[0] = '\0';
+	if (!dhcp_boot_maybe(c->m) || !sn->boot)
+		return;
+	own[0] = '\0';
+	dhcp_boot_classify(c->m, &bc);
+	if (!bc.boot)
+		return;
+	dhcp_boot_describe(&bc, arch, sizeof(arch));
+	if (bc.entry < 0) {
+		snprintf(say, size, ", no boot file: nothing in the boot table "
+			 "runs on %s", arch);
+		return;
+	}
+	k = ipam_machine_by_mac(c->s->db, &c->client.mac, c->now, mach);
+	if (k >= 0 && !strcmp(mach->profile, "local")) {
+		snprintf(say, size, ", no boot file (%s): boot profile local",
+			 arch);
+		return;
+	}
+	if (k >= 0 && mach->profile_found)
+		k = ipam_boot_profile_bootfile(c->s->db, mach->profile, own,
+					       sizeof(own));
+	if (k < 0) {
+		db_error(c, "boot profile lookup");
+		snprintf(say, size, ", no boot file: IPAM lookup failed");
+		return;
+	}
+	for (int a = 0; a < IPAM_BOOT_ARCH_MAX; a++)
+		table[a] = sn->boot->file[a];
+	k = dhcp_boot_file(&bc, table, own, self, c->v->boot_http_port, file,
+			   sizeof(file));
+	if (k < 0) {
+		snprintf(say, size, ", no boot file (%s): %s", arch,
+			 k == -ENAMETOOLONG ? "longer than 127 bytes once "
+			 "expanded" : k == -ENOENT ? "no entry" :
+			 "bad variable");
+		return;
+	}
+	dhcp_boot_reply(r, b, &bc, file, self);
+	snprintf(say, size, " boot %s (%s%s%s)", file, arch,
+		 own[0] && bc.entry != IPAM_BOOT_IPXE ? ", profile " : "",
+		 own[0] && bc.entry != IPAM_BOOT_IPXE ? mach->profile : "");
+}
+
 /* Build an OFFER, ACK or NAK into c->out. */
 static void reply(struct ctx *c, int type, const struct dhcp_subnet *sn,
 		  uint32_t yiaddr, uint32_t lease, const char *nak_why)
@@ -311,10 +374,12 @@ static void reply(struct ctx *c, int type, const struct dhcp_subnet *sn,
 		.type = type, .yiaddr = yiaddr, .server_id = self,
 	};
 	struct optbuf b;
+	struct dhcp_boot_opts bo;
 	size_t cap = DHCP_MAX_LEN;
 	int len, dropped = 0;
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], boot[IPAM_BOOTFILE_MAX + 128];
 
+	boot[0] = '\0';
 	if (type == DHCP_ACK)
 		r.ciaddr = m->ciaddr;
 	if (type == DHCP_NAK) {
@@ -322,6 +387,7 @@ static void reply(struct ctx *c, int type, const struct dhcp_subnet *sn,
 		dhcp_reply_add(&r, DHO_MESSAGE, true, b.msg, strlen(b.msg));
 	} else {
 		subnet_options(&r, &b, sn, self, lease);
+		boot_options(c, &r, &bo, sn, self, boot, sizeof(boot));
 	}
 	if (!m->giaddr && c->nif->k.mtu > DHCP_IPUDP_LEN)
 		cap = (size_t)c->nif->k.mtu - DHCP_IPUDP_LEN;
@@ -345,11 +411,15 @@ static void reply(struct ctx *c, int type, const struct dhcp_subnet *sn,
 	else if (type == DHCP_NAK)
 		snprintf(c->out->note, sizeof(c->out->note), "DHCPNAK to %s %s: "
 			 "%s", c->mac, where(c), nak_why);
-	else
-		snprintf(c->out->note, sizeof(c->out->note), "DHCP%s %s to %s "
-			 "%s%s%s", dhcp_type_name(type),
-			 yiaddr ? ip4(yiaddr, a) : "(inform)", c->mac, where(c),
-			 m->hostname[0] ? " hostname " : "", m->hostname);
+	else if (snprintf(c->out->note, sizeof(c->out->note), "DHCP%s %s to "
+			  "%s %s%s%s", dhcp_type_name(type),
+			  yiaddr ? ip4(yiaddr, a) : "(inform)", c->mac,
+			  where(c), m->hostname[0] ? " hostname " : "",
+			  m->hostname) > 0 && boot[0]) {
+		size_t n = strlen(c->out->note);
+
+		snprintf(c->out->note + n, sizeof(c->out->note) - n, "%s", boot);
+	}
 }
 
 static uint32_t lease_secs(const struct ctx *c, const struct dhcp_subnet *sn)

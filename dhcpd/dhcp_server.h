@@ -35,6 +35,14 @@ struct dhcp_subnet {
 	uint8_t search[256];		/* option 119, encoded */
 	int search_len;
 	uint32_t lease_time;
+	/* The boot file table as it applies here (its own rows, else the
+	 * global ones, else the defaults), by enum ipam_boot_arch: kept
+	 * apart in the view, so subnets stay small for the hot path. */
+	const struct dhcp_boot_table *boot;
+};
+
+struct dhcp_boot_table {
+	char file[IPAM_BOOT_ARCH_MAX][IPAM_BOOTFILE_MAX + 1];
 };
 
 /* An interface dhcpd answers on: its kernel state and IPAM VLAN. */
@@ -54,11 +62,13 @@ struct dhcp_binding {
 struct dhcp_view {
 	struct dhcp_subnet *subnets;
 	size_t nsubnets;
+	struct dhcp_boot_table *boot;	/* one per subnet */
 	struct dhcp_netif *ifs;
 	size_t nifs;
 	struct dhcp_binding *bindings;	/* to record in IPAM */
 	size_t nbindings;
 	bool ping_check;
+	uint16_t boot_http_port;	/* for ${http} in boot files */
 	int ping_timeout_ms;
 	int64_t decline_time, lease_retention;
 };
@@ -118,7 +128,7 @@ struct dhcp_out {
 	uint8_t buf[DHCP_MAX_LEN];
 	uint32_t ping_ip;		/* DHCP_PING: the address to check */
 	int64_t ping_subnet;
-	char note[256];			/* the log line, said once it is sent */
+	char note[512];			/* the log line, said once it is sent */
 };
 
 struct dhcp_server {
@@ -127,6 +137,7 @@ struct dhcp_server {
 	struct dhcp_counters *counters;
 	uint16_t port;			/* server port; clients are port + 1 */
 	struct dhcp_msg msg;		/* scratch, too big for the stack */
+	struct ipam_machine machine;	/* scratch: a boot client's host */
 };
 
 /* Handle one packet at time now, inside the caller's IPAM transaction.

@@ -207,6 +207,31 @@ static void kernel_vlan(struct dhcp_view *v, const json_t *ifaces,
 	nb->vid = k->vid;
 }
 
+/* The boot file table: the global entries (each architecture's row or
+ * default) for every subnet, then each subnet's own entries. */
+static void boot_table(struct dhcp_view *v, const json_t *rows)
+{
+	size_t i;
+	const json_t *o;
+
+	json_array_foreach(rows, i, o) {
+		const char *subnet = json_string_value(json_object_get(o,
+								       "subnet"));
+		const char *value = jstr(o, "value");
+		int a = ipam_boot_arch_parse(jstr(o, "arch"));
+
+		if (a < 0 || strlen(value) > IPAM_BOOTFILE_MAX)
+			continue;
+		for (size_t k = 0; k < v->nsubnets; k++) {
+			if (subnet && strcmp(subnet, v->subnets[k].text))
+				continue;
+			memcpy(v->boot[k].file[a], value, strlen(value) + 1);
+			if (subnet)
+				break;
+		}
+	}
+}
+
 int dhcp_view_build(struct dhcp_view *v, const json_t *cfg,
 		    const struct dhcp_iface *ifs, size_t nifs,
 		    char *const *only, size_t nonly, dhcp_warn_fn warn,
@@ -219,15 +244,22 @@ int dhcp_view_build(struct dhcp_view *v, const json_t *cfg,
 
 	memset(v, 0, sizeof(*v));
 	v->subnets = calloc(n ? n : 1, sizeof(*v->subnets));
+	v->boot = calloc(n ? n : 1, sizeof(*v->boot));
 	v->ifs = calloc(nifs ? nifs : 1, sizeof(*v->ifs));
 	v->bindings = calloc(nifs ? nifs : 1, sizeof(*v->bindings));
-	if (!v->subnets || !v->ifs || !v->bindings) {
+	if (!v->subnets || !v->boot || !v->ifs || !v->bindings) {
 		dhcp_view_free(v);
 		return -ENOMEM;
 	}
 	json_array_foreach(subnets, i, o)
-		if (subnet_from_json(&v->subnets[v->nsubnets], o) == 0)
+		if (subnet_from_json(&v->subnets[v->nsubnets], o) == 0) {
+			v->subnets[v->nsubnets].boot = &v->boot[v->nsubnets];
 			v->nsubnets++;
+		}
+	boot_table(v, json_object_get(cfg, "bootfiles"));
+	v->boot_http_port = (uint16_t)jint(cfg, "boot_http_port");
+	if (v->boot_http_port == 0)
+		v->boot_http_port = 80;
 	v->ping_check = jint(cfg, "ping_check") != 0;
 	v->ping_timeout_ms = (int)jint(cfg, "ping_timeout_ms");
 	v->decline_time = jint(cfg, "decline_time");
@@ -280,6 +312,7 @@ int dhcp_view_build(struct dhcp_view *v, const json_t *cfg,
 void dhcp_view_free(struct dhcp_view *v)
 {
 	free(v->subnets);
+	free(v->boot);
 	free(v->ifs);
 	free(v->bindings);
 	memset(v, 0, sizeof(*v));

@@ -43,6 +43,12 @@
 #include "dhcp_link.h"
 #include "dhcp_server.h"
 #include "log.h"
+#include "priv.h"
+
+/* Kept after the drop to --user: none. Every socket (UDP, packet, raw
+ * ICMP) is opened in start(); sending on them and reading netlink need no
+ * capability, and interfaces that appear later use the same sockets. */
+#define DHCPD_CAPS "none"
 
 #define BATCH 128		/* packets per transaction at most */
 #define RECV_BATCH 32		/* packets per recvmmsg() */
@@ -63,7 +69,7 @@ struct ping {
 };
 
 struct dhcpd {
-	const char *db_path;
+	const char *db_path, *user;
 	char **only;
 	size_t nonly;
 	uint16_t port;
@@ -645,12 +651,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: racknet-dhcpd --db PATH [--interface IF]... [--port N]\n"
-		"                     [--log-level LEVEL]\n"
+		"                     [--user NAME] [--log-level LEVEL]\n"
 		"A DHCPv4 server whose leases live in the racknet IPAM.\n"
 		"  --db PATH          the IPAM database (or $RACKNET_DB)\n"
 		"  --interface IF     serve only on IF (repeatable; default:\n"
 		"                     every interface on a known subnet)\n"
 		"  --port N           server port (default 67; clients N+1)\n"
+		"  --user NAME        run as NAME once the sockets are open\n"
 		"  --log-level LEVEL  error, warning, notice, info (default), "
 		"debug\n");
 }
@@ -661,6 +668,7 @@ static void parse_args(struct dhcpd *d, int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -697,6 +705,9 @@ static void parse_args(struct dhcpd *d, int argc, char **argv)
 				exit(2);
 			}
 			d->port = (uint16_t)v;
+			break;
+		case 'u':
+			d->user = optarg;
 			break;
 		case 'l':
 			level = log_level_arg("racknet-dhcpd", optarg);
@@ -784,12 +795,30 @@ static void start(struct dhcpd *d)
 	log_notice("serving DHCPv4 on port %u from %s", d->port, d->db_path);
 }
 
+/* Become --user with DHCPD_CAPS; say and publish who we run as. */
+static void drop_privileges(struct dhcpd *d)
+{
+	char err[256], who[PRIV_CAPS_STRLEN + 64];
+	json_t *p;
+
+	if (d->user && priv_drop(d->user, DHCPD_CAPS, err, sizeof(err)) < 0)
+		fatal("cannot drop privileges: %s", err);
+	priv_describe(who, sizeof(who));
+	log_notice("running as %s", who);
+	p = priv_describe_json();
+	if (p && ipam_stats_put(d->db, "dhcpd.priv", (int)getpid(), d->started,
+				p, now_s()) < 0)
+		log_warn("cannot publish the privileges: %s", ipam_error(d->db));
+	json_decref(p);
+}
+
 int main(int argc, char **argv)
 {
 	static struct dhcpd d;	/* large: batch buffers */
 
 	parse_args(&d, argc, argv);
 	start(&d);
+	drop_privileges(&d);
 	event_base_dispatch(d.base);
 	group_commit(&d);
 	publish(&d);

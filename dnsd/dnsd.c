@@ -26,6 +26,13 @@
 
 #include "dnsd.h"
 #include "log.h"
+#include "priv.h"
+
+/* Kept after the drop to --user: none. The listeners are bound in
+ * start() and never again; the forwarder's sockets use ports above 1023. */
+#define DNSD_CAPS "none"
+
+static const char *opt_user;	/* --user */
 
 #define POLL_MS 100		/* IPAM feed poll: names live within this */
 #define FEED_BATCH 4096		/* changes applied per tick at most */
@@ -375,12 +382,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: racknet-dnsd --db PATH [--listen ADDR[:PORT]]...\n"
-		"                    [--ns-name NAME] [--log-level LEVEL]\n"
+		"                    [--ns-name NAME] [--user NAME] "
+		"[--log-level LEVEL]\n"
 		"Authoritative DNS for the racknet IPAM's zones, and a forwarder\n"
 		"for the managed subnets. Default: --listen 0.0.0.0:53 --listen\n"
 		"[::]:53. IPv6 addresses with a port go in brackets.\n"
 		"  --db PATH        the IPAM database (or $RACKNET_DB)\n"
 		"  --ns-name NAME   the zones' NS (default ns.DEFAULT-DOMAIN)\n"
+		"  --user NAME      run as NAME once the sockets are open\n"
 		"  --log-level L    error, warning, notice, info (default) or debug\n");
 }
 
@@ -390,6 +399,7 @@ static void parse_args(struct dnsd *d, int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "ns-name", required_argument, NULL, 'n' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -421,6 +431,9 @@ static void parse_args(struct dnsd *d, int argc, char **argv)
 			break;
 		case 'n':
 			d->opts.ns_name = optarg;
+			break;
+		case 'u':
+			opt_user = optarg;
 			break;
 		case 'L':
 			level = log_level_arg("racknet-dnsd", optarg);
@@ -532,12 +545,30 @@ static void start(struct dnsd *d)
 	log_notice("serving DNS from %s", d->db_path);
 }
 
+/* Become --user with DNSD_CAPS; say and publish who we run as. */
+static void drop_privileges(struct dnsd *d)
+{
+	char err[256], who[PRIV_CAPS_STRLEN + 64];
+	json_t *p;
+
+	if (opt_user && priv_drop(opt_user, DNSD_CAPS, err, sizeof(err)) < 0)
+		fatal("cannot drop privileges: %s", err);
+	priv_describe(who, sizeof(who));
+	log_notice("running as %s", who);
+	p = priv_describe_json();
+	if (p && ipam_stats_put(d->db, "dnsd.priv", (int)getpid(), d->started,
+				p, now_s()) < 0)
+		log_warn("cannot publish the privileges: %s", ipam_error(d->db));
+	json_decref(p);
+}
+
 int main(int argc, char **argv)
 {
 	static struct dnsd d;
 
 	parse_args(&d, argc, argv);
 	start(&d);
+	drop_privileges(&d);
 	event_base_dispatch(d.base);
 	publish(&d);
 	dns_fwd_free(d.fwd);

@@ -209,6 +209,51 @@ int ipam_machine_by_mac(struct ipam *db, const struct mac_addr *mac,
 int ipam_machine_by_ip(struct ipam *db, const struct ip_addr *ip,
 		       int64_t now, struct ipam_machine *m);
 
+/*
+ * Boot files (ipam_bootfile.c): what dhcpd tells a network-booting client
+ * to load, by the client's architecture; "ipxe" is what a client already
+ * running iPXE gets (its script), so chainloading does not loop. A row is
+ * global or for one IPv4 subnet (which wins); an architecture without a
+ * row gets ipam_bootfile_default(). A boot profile's own bootfile replaces
+ * the firmware's entry (never the ipxe one) for its machines.
+ *
+ * Values are file names under the boot server's root or URLs, printable
+ * ASCII without spaces, with ${server} (dhcpd's address on the client's
+ * subnet) and ${http} ("http://SERVER", plus ":PORT" unless the
+ * boot-http-port setting is 80) as the only variables; at most
+ * IPAM_BOOTFILE_MAX bytes even once expanded, so any fits the BOOTP file
+ * field. ipam_dhcp_config() carries the table to dhcpd as "bootfiles"
+ * (ipam_bootfile_list(db, NULL)) and "boot_http_port" (the setting).
+ */
+enum ipam_boot_arch {
+	IPAM_BOOT_BIOS, IPAM_BOOT_UEFI_X64, IPAM_BOOT_UEFI_ARM64,
+	IPAM_BOOT_UEFI_HTTP, IPAM_BOOT_IPXE, IPAM_BOOT_ARCH_MAX
+};
+#define IPAM_BOOTFILE_MAX 127
+/* "bios", "uefi-x64", "uefi-arm64", "uefi-http", "ipxe"; NULL outside. */
+const char *ipam_boot_arch_name(int arch);
+/* The enum value of a name, or -1. */
+int ipam_boot_arch_parse(const char *name);
+const char *ipam_bootfile_default(int arch);
+/* -EINVAL naming `what` unless value is a valid boot file. */
+int ipam_bootfile_check(struct ipam *db, const char *what, const char *value);
+/* cidr NULL: the global row. rm of a row that is not there is -ENOENT. */
+int ipam_bootfile_set(struct ipam *db, const char *arch, const char *value,
+		      const char *cidr);
+int ipam_bootfile_rm(struct ipam *db, const char *arch, const char *cidr);
+/* The effective table: [{arch, subnet, value, source}], source "default",
+ * "global" or "subnet"; the global entries, then those of each subnet
+ * with a row of its own (all five, each saying where it comes from). With
+ * cidr, that subnet's five only. */
+json_t *ipam_bootfile_list(struct ipam *db, const char *cidr);
+/* A boot profile's bootfile: value "" clears it; -ENOENT for no such
+ * profile. Get copies it into buf ("" if unset): 1 if the profile exists,
+ * 0 if not, or -errno. */
+int ipam_boot_profile_bootfile_set(struct ipam *db, const char *name,
+				   const char *value);
+int ipam_boot_profile_bootfile(struct ipam *db, const char *name, char *buf,
+			       size_t size);
+
 /* Addresses of every state; reserve makes "reserved", or "sticky" (a DHCP
  * reservation) when a MAC is given. */
 struct ipam_reserve_opts {
@@ -406,5 +451,32 @@ int ipam_feed_since(struct ipam *db, int64_t gen, size_t limit,
 int ipam_feed_prune(struct ipam *db, int64_t keep);
 /* Cheap poll: true if another connection committed since the last call. */
 bool ipam_feed_poll(struct ipam *db);
+
+/*
+ * chrony.conf for the chronyd racknet runs as the NTP server (ipam_ntp.c):
+ * `server NAME iburst` per entry of the ntp-servers setting, `allow CIDR`
+ * per managed subnet (IPv4 first, in address order), `local stratum 10`
+ * (a lab without upstream still serves time), and chronyd's pidfile,
+ * driftfile and command socket (the names below) in state_dir, with the
+ * UDP command port closed: chronyd writes nothing else. No directive needs
+ * a hardware clock. Run it as `chronyd -d -f FILE`, adding -x wherever it
+ * must not adjust the machine's clock (tests, the lab). chronyd checks that
+ * the socket's folder, state_dir, belongs to its user (-u, default _chrony)
+ * and is closed to others (mode 0770 or tighter); as that user it must
+ * reach state_dir and write there. chronyc talks to it with
+ * `chronyc -h STATE_DIR/chronyd.sock`.
+ *
+ * state_dir: absolute, printable ASCII without spaces, at most 83 bytes
+ * (the socket and chronyc's own one beside it must fit a socket address);
+ * else -EINVAL. On success *ret_text is the text, malloc'd: free() it.
+ */
+#define IPAM_CHRONY_SOCKET "chronyd.sock"
+#define IPAM_CHRONY_PIDFILE "chronyd.pid"
+#define IPAM_CHRONY_DRIFTFILE "chronyd.drift"
+struct ipam_chrony_opts {
+	const char *state_dir;
+};
+int ipam_chrony_conf(struct ipam *db, const struct ipam_chrony_opts *o,
+		     char **ret_text);
 
 #endif

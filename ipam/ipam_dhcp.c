@@ -1,7 +1,7 @@
 /*
  * What dhcpd reads in one go when the model changes (subnets with their
- * VLAN and options, rack interfaces, its settings), and the counters the
- * daemons publish for the CLI.
+ * VLAN and options, rack interfaces, the boot file table, its settings),
+ * and the counters the daemons publish for the CLI.
  */
 #include "ipam_int.h"
 
@@ -36,20 +36,25 @@ json_t *ipam_dhcp_config(struct ipam *db)
 	static const char sql_ifaces[] =
 		"SELECT name, vlan_id, source FROM interface ORDER BY name";
 	char domain[256];
-	json_t *subnets, *ifaces;
+	json_t *subnets, *ifaces, *boot;
 
 	if (ipam_setting_get(db, "default-domain", domain, sizeof(domain)) < 0)
 		return NULL;
 	subnets = dhcp_subnets(db, domain,
 			       ipam_setting_int(db, "default-lease-time"));
 	ifaces = ipam_rows_json(db, ipam_stmt(db, sql_ifaces), "");
-	if (!subnets || !ifaces) {
+	/* The effective table: global entries, then subnets' own. */
+	boot = ipam_bootfile_list(db, NULL);
+	if (!subnets || !ifaces || !boot) {
 		json_decref(subnets);
 		json_decref(ifaces);
+		json_decref(boot);
 		return NULL;
 	}
-	return json_pack("{soso sIsIsIsI}", "subnets", subnets,
-			 "interfaces", ifaces,
+	return json_pack("{sososo sIsIsIsIsI}", "subnets", subnets,
+			 "interfaces", ifaces, "bootfiles", boot,
+			 "boot_http_port",
+			 (json_int_t)ipam_setting_int(db, "boot-http-port"),
 			 "ping_check", (json_int_t)ipam_setting_int(db, "dhcp-ping-check"),
 			 "ping_timeout_ms",
 			 (json_int_t)ipam_setting_int(db, "dhcp-ping-timeout"),

@@ -186,12 +186,29 @@ static const char v5_boot[] =
 "CREATE INDEX host_boot ON host(boot);"
 FEED("boot_profile", "name");
 
+/* Version 6: boot files by architecture for dhcpd (ipam_bootfile.c), one
+ * row per (arch, subnet), subnet NULL for the global row; the unique index
+ * counts NULL as one scope, which a plain UNIQUE would not. Architectures
+ * are checked in C, so adding one needs no table rebuild. And a boot
+ * profile's own boot file. */
+static const char v6_bootfile[] =
+"CREATE TABLE bootfile ("
+"  id INTEGER PRIMARY KEY,"
+"  arch TEXT NOT NULL,"
+"  subnet_id INTEGER REFERENCES subnet(id) ON DELETE CASCADE,"
+"  value TEXT NOT NULL);"
+"CREATE UNIQUE INDEX bootfile_scope ON bootfile(arch, ifnull(subnet_id, 0));"
+"CREATE INDEX bootfile_subnet ON bootfile(subnet_id);"
+"ALTER TABLE boot_profile ADD COLUMN bootfile TEXT;"
+FEED("bootfile", "arch");
+
 const struct ipam_migration ipam_migrations[] = {
 	{ v1_model, NULL },
 	{ v2_feed, NULL },
 	{ v3_pool, ipam_pool_rebuild_all },
 	{ v4_stats, NULL },
 	{ v5_boot, NULL },
+	{ v6_bootfile, NULL },
 };
 
 const int ipam_migration_count =

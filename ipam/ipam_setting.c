@@ -59,6 +59,9 @@ static const struct setting_def settings[] = {
 	  "boot profile of hosts that name none" },
 	{ "boot-unknown-profile", ST_PROFILE, 0, 0, "unknown",
 	  "boot profile of machines IPAM has no host for" },
+	{ "boot-http-port", ST_INT, 1, 65535, "80",
+	  "port of racknet-tftpd's HTTP boot server, for the http:// boot "
+	  "URLs dhcpd hands out" },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -20,7 +20,14 @@
 
 #include "ipam.h"
 #include "log.h"
+#include "priv.h"
 #include "tftpd.h"
+
+/* Kept after the drop to --user: none. Both listeners are bound in
+ * start(); a transfer's socket takes a port above 1023; files are opened
+ * beneath the root directory's descriptor, opened as root in start(), so
+ * only the files themselves must be readable by the user. */
+#define TFTPD_CAPS "none"
 
 #ifndef RACKNET_TEMPLATES_DIR
 #define RACKNET_TEMPLATES_DIR "/usr/local/share/racknet/templates"
@@ -31,7 +38,7 @@
 #define FDS_SPARE 64		/* descriptors kept for everything else */
 
 struct tftpd {
-	const char *db_path, *root, *templates;
+	const char *db_path, *root, *templates, *user;
 	struct tftpd_tftp_conf tftp;
 	bool http_on;
 	struct ip_addr http_addr;
@@ -51,7 +58,8 @@ static void usage(FILE *f)
 		"usage: racknet-tftpd --db PATH --root DIR [--templates DIR]\n"
 		"                     [--tftp-listen ADDR[:PORT]] "
 		"[--http-listen ADDR[:PORT]]\n"
-		"                     [--max-sessions N] [--log-level L]\n"
+		"                     [--max-sessions N] [--user NAME] "
+		"[--log-level L]\n"
 		"Serve DIR over TFTP (read-only) and HTTP, and per-machine "
 		"pxelinux, GRUB\nand iPXE files rendered from the templates "
 		"with each machine's values\nfrom IPAM.\n"
@@ -65,6 +73,8 @@ static void usage(FILE *f)
 		"given); default off\n"
 		"  --max-sessions N      concurrent TFTP transfers (default "
 		"%d)\n"
+		"  --user NAME           run as NAME once the sockets are "
+		"open\n"
 		"  --log-level L         error, warning, notice, info "
 		"(default) or debug\n", MAX_SESSIONS_DEFAULT);
 }
@@ -78,6 +88,7 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 		{ "tftp-listen", required_argument, NULL, 'T' },
 		{ "http-listen", required_argument, NULL, 'H' },
 		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -132,6 +143,9 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 				exit(2);
 			}
 			d->tftp.max_sessions = (unsigned)n;
+			break;
+		case 'u':
+			d->user = optarg;
 			break;
 		case 'L':
 			level = log_level_arg("racknet-tftpd", optarg);
@@ -316,12 +330,30 @@ static void start(struct tftpd *d)
 		   : "", templates ? templates : "");
 }
 
+/* Become --user with TFTPD_CAPS; say and publish who we run as. */
+static void drop_privileges(struct tftpd *d)
+{
+	char err[256], who[PRIV_CAPS_STRLEN + 64];
+	json_t *p;
+
+	if (d->user && priv_drop(d->user, TFTPD_CAPS, err, sizeof(err)) < 0)
+		fatal("cannot drop privileges: %s", err);
+	priv_describe(who, sizeof(who));
+	log_notice("running as %s", who);
+	p = priv_describe_json();
+	if (p && ipam_stats_put(d->db, "tftpd.priv", (int)getpid(), d->started,
+				p, (int64_t)time(NULL)) < 0)
+		log_warn("cannot publish the privileges: %s", ipam_error(d->db));
+	json_decref(p);
+}
+
 int main(int argc, char **argv)
 {
 	static struct tftpd d;
 
 	parse_args(&d, argc, argv);
 	start(&d);
+	drop_privileges(&d);
 	event_base_dispatch(d.base);
 	tftpd_tftp_free(d.tftp_srv);
 	tftpd_http_free(d.http_srv);

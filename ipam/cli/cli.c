@@ -15,14 +15,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli_run.h"
 #include "jsonout.h"
 #include "log.h"
 
 static const struct cli_object *const objects[] = {
 	&cli_fabric, &cli_vlan, &cli_subnet, &cli_range, &cli_interface,
-	&cli_host, &cli_boot_profile, &cli_address, &cli_lease, &cli_domain,
-	&cli_record, &cli_dhcp, &cli_dns, &cli_tftp, &cli_dhcp_server,
-	&cli_setting, &cli_changes,
+	&cli_host, &cli_boot_profile, &cli_bootfile, &cli_address, &cli_lease,
+	&cli_domain, &cli_record, &cli_dhcp, &cli_dns, &cli_tftp, &cli_ntp,
+	&cli_dhcp_server, &cli_setting, &cli_changes,
 };
 #define NOBJECTS (sizeof(objects) / sizeof(objects[0]))
 
@@ -112,12 +113,16 @@ static void main_help(FILE *f)
 {
 	fprintf(f,
 		"usage: racknet [--db PATH] [--log-level LEVEL] OBJECT VERB [ARGS]\n"
-		"       racknet init [--db PATH]\n\n"
+		"       racknet init [--db PATH]\n"
+		"       racknet run [OPTIONS] | racknet status [--json]\n\n"
 		"The racknet IPAM: fabrics, VLANs, subnets, ranges, hosts, boot\n"
 		"profiles, addresses, leases, DNS domains and records, settings.\n\n"
 		"Objects:\n");
 	fprintf(f, "  %-12s %s\n", "init", "create the database, or migrate it "
 		"to this version");
+	fprintf(f, "  %-12s %s\n", "run", "run the daemons and chronyd for the "
+		"database (run --help)");
+	fprintf(f, "  %-12s %s\n", "status", "what racknet run is running");
 	for (size_t i = 0; i < NOBJECTS; i++)
 		fprintf(f, "  %-12s %s\n", objects[i]->name, objects[i]->help);
 	fprintf(f, "\nThe database is %s unless --db or RACKNET_DB says "
@@ -316,6 +321,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[i], "init"))
 		return do_init(path, argc - i - 1, argv + i + 1);
+	if (!strcmp(argv[i], "run"))
+		return cli_run(path, argc - i, argv + i);
+	if (!strcmp(argv[i], "status"))
+		return cli_status(path, argc - i, argv + i);
 	for (size_t k = 0; k < NOBJECTS; k++)
 		if (!strcmp(objects[k]->name, argv[i]))
 			return run_verb(path, objects[k], argc - i - 1, argv + i + 1);

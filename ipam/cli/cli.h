@@ -55,7 +55,7 @@ struct cli_object {
 extern const struct cli_object cli_fabric, cli_vlan, cli_subnet, cli_range,
 	cli_interface, cli_host, cli_address, cli_lease, cli_domain,
 	cli_record, cli_dhcp, cli_dns, cli_dhcp_server, cli_setting, cli_changes,
-	cli_boot_profile, cli_tftp;
+	cli_boot_profile, cli_tftp, cli_bootfile, cli_ntp;
 
 /* The value of option name (its last one), NULL if absent. */
 const char *cli_opt(const struct cli_verb *v, struct cli_args *a,

@@ -1175,6 +1175,187 @@ t_boot() {
 	fi
 }
 
+# The boot file table (racknet bootfile) and a boot profile's own boot
+# file (boot-profile --bootfile): the grammar of the issue, what list says
+# (default, global, subnet), the checks on values, rm back to the default.
+t_bootfile() {
+	AREA=bootfile
+	fresh_db bootfile
+	says "racknet bootfile set ARCH FILE-OR-URL [--subnet CIDR]" \
+		bootfile set --help
+	says "racknet bootfile rm ARCH [--subnet CIDR]" bootfile rm --help
+	says "racknet bootfile list [--subnet CIDR] [--json]" bootfile list --help
+	run --help
+	if [[ $OUT == *"  bootfile "* ]]; then pass; else
+		fail "top-level help listing object 'bootfile'"
+	fi
+	says "[--bootfile FILE-OR-URL]" boot-profile add --help
+	says "[--bootfile FILE-OR-URL]" boot-profile set --help
+
+	# The defaults, each said to be one.
+	jqe 'length == 5 and map(.arch) == ["bios", "uefi-x64", "uefi-arm64",
+	     "uefi-http", "ipxe"] and map(.value) == ["undionly.kpxe",
+	     "ipxe.efi", "bootaa64.efi", "${http}/ipxe.efi",
+	     "${http}/boot.ipxe"] and all(.source == "default") and
+	     all(.subnet == null)' bootfile list --json
+	says_re 'bios +- +undionly\.kpxe +default' bootfile list
+
+	ok fabric add lab
+	ok vlan add lab 0
+	ok subnet add 10.0.0.0/24 --vlan lab/0
+	ok subnet add 10.1.0.0/24 --vlan lab/0
+	ok subnet add fd00::/64 --vlan lab/0
+
+	# Global rows beat the defaults; a subnet's beat the global ones.
+	ok bootfile set bios pxelinux.0
+	ok bootfile set uefi-x64 'shim/bootx64.efi'
+	ok bootfile set ipxe 'http://${server}:8080/lab.ipxe' --subnet 10.1.0.0/24
+	ok bootfile set bios 'tftp://${server}/lpxelinux.0' --subnet 10.1.0.0/24
+	ok bootfile set bios 'lpxelinux.0' --subnet 10.1.0.0/24	# again: changed
+	jqe 'length == 10 and
+	     (.[0] | .arch == "bios" and .value == "pxelinux.0" and
+	      .source == "global") and
+	     (.[1] | .value == "shim/bootx64.efi" and .source == "global") and
+	     (.[2] | .source == "default") and
+	     ([.[5:][] | .subnet] | unique == ["10.1.0.0/24"]) and
+	     (.[5] | .arch == "bios" and .value == "lpxelinux.0" and
+	      .source == "subnet") and
+	     (.[6] | .value == "shim/bootx64.efi" and .source == "global") and
+	     (.[7] | .value == "bootaa64.efi" and .source == "default") and
+	     (.[9] | .arch == "ipxe" and
+	      .value == "http://${server}:8080/lab.ipxe" and
+	      .source == "subnet")' bootfile list --json
+	says_re 'ipxe +10\.1\.0\.0/24 +http://\$\{server\}:8080/lab\.ipxe +subnet' \
+		bootfile list
+	jqe 'length == 5 and all(.subnet == "10.0.0.0/24") and
+	     .[0].value == "pxelinux.0" and .[0].source == "global"' \
+		bootfile list --subnet 10.0.0.0/24 --json
+	jqe '.[0].value == "lpxelinux.0"' bootfile list --subnet 10.1.0.0/24 --json
+	jqe 'map(select(.table == "bootfile")) | length >= 5' changes list --json
+
+	# Values: printable, no spaces, ${server} and ${http} only, 127 bytes
+	# even once those are filled in.
+	fails 1 "unknown architecture 'sparc': use bios, uefi-x64, uefi-arm64, uefi-http or ipxe" \
+		bootfile set sparc x
+	fails 1 "the boot file is empty" bootfile set bios ''
+	fails 1 "the boot file must be printable ASCII without spaces (byte 2 is not)" \
+		bootfile set bios 'a b'
+	fails 1 "does not start \${server} or \${http}" \
+		bootfile set ipxe '${host}/boot.ipxe'
+	fails 1 "is 128 bytes long, the most is 127 (the BOOTP file field)" \
+		bootfile set bios "$(printf 'x%.0s' {1..128})"
+	ok bootfile set bios "$(printf 'x%.0s' {1..127})"
+	fails 1 "can grow to 147 bytes once \${server} and \${http} are filled in" \
+		bootfile set bios "$(printf 'x%.0s' {1..119})"'${http}'
+	fails 1 "subnet 10.9.0.0/24 does not exist" \
+		bootfile set bios x --subnet 10.9.0.0/24
+	fails 1 "subnet fd00::/64 is IPv6" bootfile set bios x --subnet fd00::/64
+	fails 2 "" bootfile set bios x --subnet 10.0.0.0/33
+	fails 2 "usage: racknet bootfile set" bootfile set bios
+	fails 2 "unexpected argument" bootfile set bios a b
+	fails 2 "unknown option --arch" bootfile set bios x --arch y
+
+	# rm: back to the global row, then to the default.
+	ok bootfile rm bios --subnet 10.1.0.0/24
+	jqe '.[0].value != "lpxelinux.0" and .[0].source == "global"' \
+		bootfile list --subnet 10.1.0.0/24 --json
+	fails 1 "subnet 10.1.0.0/24 has no boot file of its own for bios (it uses the global one)" \
+		bootfile rm bios --subnet 10.1.0.0/24
+	ok bootfile rm bios
+	fails 1 "no global boot file is set for bios (it uses the default, undionly.kpxe)" \
+		bootfile rm bios
+	jqe '.[0].value == "undionly.kpxe" and .[0].source == "default"' \
+		bootfile list --json
+	# A subnet that goes takes its rows with it.
+	ok subnet rm 10.1.0.0/24 --force
+	jqe 'length == 5' bootfile list --json
+
+	# A boot profile's own boot file: same checks, '' clears, in list.
+	ok boot-profile add os --kernel os/vmlinuz --bootfile os/grubx64.efi
+	ok boot-profile add plain
+	jqe '(.[] | select(.name == "os") | .bootfile == "os/grubx64.efi" and
+	      .kernel == "os/vmlinuz") and
+	     (.[] | select(.name == "plain") | .bootfile == null)' \
+		boot-profile list --json
+	says_re 'os +os/vmlinuz .* os/grubx64\.efi' boot-profile list
+	ok boot-profile set plain --bootfile '${http}/plain.efi'
+	ok boot-profile set os --bootfile '' --cmdline quiet
+	jqe '(.[] | select(.name == "os") | .bootfile == null and
+	      .cmdline == "quiet") and
+	     (.[] | select(.name == "plain") | .bootfile == "${http}/plain.efi")' \
+		boot-profile list --json
+	fails 1 "--bootfile must be printable ASCII without spaces" \
+		boot-profile add bad --bootfile 'a b'
+	fails 1 "--bootfile must be printable ASCII without spaces" \
+		boot-profile set os --kernel k2 --bootfile 'a b'
+	# A refused --bootfile changes nothing else, and adds nothing.
+	jqe '(map(.name) | index("bad") == null) and
+	     (.[] | select(.name == "os") | .kernel == "os/vmlinuz")' \
+		boot-profile list --json
+	fails 1 "boot profile nope does not exist" boot-profile set nope \
+		--bootfile x.efi
+	fails 1 "boot profile os already exists" boot-profile add os \
+		--bootfile x.efi
+}
+
+# racknet ntp config: chrony.conf from IPAM (the exact text is checked in
+# tests/ipam/test_ntp.c; here the verb, its option, errors, and that
+# chronyd itself parses the file).
+t_ntp() {
+	AREA=ntp
+	fresh_db ntp
+	run --help
+	if [[ $OUT == *"  ntp "* ]]; then pass; else
+		fail "top-level help listing object 'ntp'"
+	fi
+	says "racknet ntp config [--state-dir DIR] [--json]" ntp config --help
+	says "local stratum 10" ntp config
+	says "# database $RACKNET_DB." ntp config
+	says "bindcmdaddress /run/racknet/chrony/chronyd.sock" ntp config
+
+	ok fabric add lab
+	ok vlan add lab 0
+	ok subnet add 10.5.0.0/24 --vlan lab/0
+	ok subnet add fd00:5::/64 --vlan lab/0
+	ok subnet add 192.168.50.0/24 --vlan lab/0 --managed off
+	ok setting set ntp-servers 192.0.2.1,time.example.org
+	local want
+	want=$(printf '%s\n' "server 192.0.2.1 iburst" \
+		"server time.example.org iburst" "allow 10.5.0.0/24" \
+		"allow fd00:5::/64" "local stratum 10" \
+		"driftfile /srv/rn/chrony/chronyd.drift" \
+		"pidfile /srv/rn/chrony/chronyd.pid" \
+		"bindcmdaddress /srv/rn/chrony/chronyd.sock" "cmdport 0")
+	run ntp config --state-dir /srv/rn/chrony/
+	if [ "$RC" -eq 0 ] && sanitizer_clean &&
+	   [ "$(grep -v '^#' <<<"$OUT" | grep -v '^$')" = "$want" ]; then
+		pass
+	else
+		fail "exit 0, these directives: $want"
+	fi
+	jqe '.state_dir == "/srv/x" and
+	     (.chrony_conf | test("\nallow 10.5.0.0/24\n")) and
+	     (.chrony_conf | test("192.168.50") | not)' \
+		ntp config --state-dir /srv/x --json
+	if command -v chronyd >/dev/null; then
+		run ntp config --state-dir "$T/chrony"
+		printf '%s\n' "$OUT" >"$T/chrony.conf"
+		# -p: parse, print, exit; chronyd touches nothing else.
+		check "chronyd -p accepts the file" \
+			chronyd -p -f "$T/chrony.conf"
+	fi
+
+	fails 1 "state directory 'rel/dir' must be an absolute path" \
+		ntp config --state-dir rel/dir
+	fails 1 "without spaces" ntp config --state-dir "/srv/a b"
+	fails 1 "longer than 83 characters" \
+		ntp config --state-dir "/$(printf 'x%.0s' $(seq 90))"
+	fails 2 "unknown option --statedir" ntp config --statedir /x
+	fails 2 "--state-dir needs a value" ntp config --state-dir
+	fails 2 "unexpected argument 'now'" ntp config now
+	fails 2 "ntp has no verb 'show'" ntp show
+}
+
 t_init_and_db
 t_help
 t_usage_errors
@@ -1185,6 +1366,8 @@ t_model_rules
 t_rm
 t_leases
 t_boot
+t_bootfile
+t_ntp
 
 echo "racknet CLI ($RACKNET): $checks checks, $failed failed"
 [ "$failed" -eq 0 ]

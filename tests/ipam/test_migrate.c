@@ -39,6 +39,12 @@ static void make_version(struct fixture *f, int v)
 		"INSERT INTO address (subnet_id, ip, state, mac, host_id, updated) "
 		"  VALUES (1, x'0a000065', 'static', '52:54:00:00:00:02', 1, 0);",
 		NULL, NULL, NULL), SQLITE_OK);
+	/* A boot profile from version 5 on (version 6 gives it a bootfile
+	 * column). */
+	if (v >= 5)
+		CHECK_INT(sqlite3_exec(raw, "INSERT INTO boot_profile (name, "
+				       "kernel) VALUES ('old', 'old/vmlinuz')",
+				       NULL, NULL, NULL), SQLITE_OK);
 	/* From version 3 on, the C step of v3 (ipam_pool_rebuild_all) had
 	 * filled the free-address index: .102-.200 were never used. */
 	if (v >= 3)
@@ -51,12 +57,68 @@ static void make_version(struct fixture *f, int v)
 	sqlite3_close(raw);
 }
 
+static void bootfile_checks(struct ipam *db, int v)
+{
+	char file[IPAM_BOOTFILE_MAX + 1];
+	int64_t gen = ipam_feed_generation(db);
+	json_t *l;
+
+	CHECK_INT(ipam_bootfile_set(db, "bios", "pxelinux.0", NULL), 0);
+	CHECK_INT(ipam_bootfile_set(db, "bios", "lpxelinux.0", "10.0.0.0/24"),
+		  0);
+	CHECK_INT(ipam_bootfile_set(db, "bios", "lpxelinux.1", "10.0.0.0/24"),
+		  0);
+	l = ipam_bootfile_list(db, "10.0.0.0/24");
+	CHECK_INT(json_array_size(l), IPAM_BOOT_ARCH_MAX);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(l, 0),
+						    "value")), "lpxelinux.1");
+	json_decref(l);
+	CHECK(ipam_feed_generation(db) >= gen + 3);
+	if (v >= 5) {
+		CHECK_INT(ipam_boot_profile_bootfile(db, "old", file,
+						     sizeof(file)), 1);
+		CHECK_STR(file, "");
+		CHECK_INT(ipam_boot_profile_bootfile_set(db, "old",
+							 "old/grub.efi"), 0);
+		CHECK_INT(ipam_boot_profile_bootfile(db, "old", file,
+						     sizeof(file)), 1);
+		CHECK_STR(file, "old/grub.efi");
+	}
+	CHECK_INT(ipam_boot_profile_bootfile_set(db, "os", "os.efi"), 0);
+}
+
+/* Version 6's index holds one global row per architecture, which a plain
+ * UNIQUE (arch, subnet_id) would not: NULLs are all distinct there. */
+TEST(bootfile_scope_is_unique)
+{
+	struct ipam *db = fx_open(&fx);
+	sqlite3 *raw;
+
+	fx_lab(db);
+	ipam_close(db);
+	CHECK_INT(sqlite3_open(fx.path, &raw), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(raw, "INSERT INTO bootfile (arch, value) "
+			       "VALUES ('bios', 'a')", NULL, NULL, NULL),
+		  SQLITE_OK);
+	CHECK_INT(sqlite3_exec(raw, "INSERT INTO bootfile (arch, value) "
+			       "VALUES ('bios', 'b')", NULL, NULL, NULL),
+		  SQLITE_CONSTRAINT);
+	CHECK_INT(sqlite3_exec(raw, "INSERT INTO bootfile (arch, subnet_id, "
+			       "value) VALUES ('bios', 1, 'c')", NULL, NULL,
+			       NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(raw, "INSERT INTO bootfile (arch, subnet_id, "
+			       "value) VALUES ('bios', 1, 'd')", NULL, NULL,
+			       NULL), SQLITE_CONSTRAINT);
+	sqlite3_close(raw);
+	fx_rmdir(&fx);
+}
+
 TEST(fresh_reaches_latest)
 {
 	struct ipam *db = fx_open(&fx);
 
 	CHECK_INT(ipam_schema_version(db), ipam_schema_latest());
-	CHECK(ipam_schema_latest() >= 5);
+	CHECK(ipam_schema_latest() >= 6);
 	fx_close(&fx);
 }
 
@@ -106,6 +168,10 @@ TEST(every_older_version_migrates)
 		ip_parse(&ip, "10.0.0.100");
 		CHECK_INT(ipam_machine_by_ip(db, &ip, 1000, &m), 0);
 		CHECK_STR(mac_format(&m.mac, b, sizeof(b)), "52:54:00:00:00:01");
+		/* Boot files (version 6): the table takes global and subnet
+		 * rows, an older profile gains an empty bootfile, and both
+		 * reach the change feed. */
+		bootfile_checks(db, v);
 		ipam_close(db);
 		fx_rmdir(&fx);
 	}
@@ -198,6 +264,7 @@ int main(void)
 {
 	RUN(fresh_reaches_latest);
 	RUN(every_older_version_migrates);
+	RUN(bootfile_scope_is_unique);
 	RUN(newer_version_refused);
 	RUN(foreign_and_broken_files_refused);
 	RUN(failed_migration_changes_nothing);
