@@ -30,7 +30,6 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +38,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "dhcp_io.h"
 #include "dhcp_link.h"
 #include "dhcp_server.h"
 #include "log.h"
-#include "priv.h"
 
 /* Kept after the drop to --user: none. Every socket (UDP, packet, raw
  * ICMP) is opened in start(); sending on them and reading netlink need no
@@ -79,8 +78,8 @@ struct dhcpd {
 	struct dhcp_links *links;
 	struct dhcp_view view;
 	struct dhcp_server srv;
-	struct dhcp_counters counters, published;
-	int64_t started;
+	struct dhcp_counters counters;
+	struct daemon dm;		/* counters, signals, privileges */
 	bool view_dirty;
 
 	int udp, pkt, icmp;
@@ -534,17 +533,9 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 
 /* ---- housekeeping ---- */
 
-static void publish(struct dhcpd *d)
+static json_t *counters_json(void *arg)
 {
-	json_t *c;
-
-	if (!memcmp(&d->counters, &d->published, sizeof(d->counters)))
-		return;
-	c = dhcp_counters_json(&d->counters);
-	if (c && ipam_stats_put(d->db, "dhcpd", (int)getpid(), d->started, c,
-				now_s()) == 0)
-		d->published = d->counters;
-	json_decref(c);
+	return dhcp_counters_json(&((struct dhcpd *)arg)->counters);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -555,7 +546,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (ipam_feed_poll(d->db) || d->view_dirty)
 		reload_view(d);
-	publish(d);
+	daemon_publish(&d->dm);
 }
 
 static void reclaim(struct dhcpd *d)
@@ -600,29 +591,6 @@ static void links_changed(void *ctx)
 {
 	((struct dhcpd *)ctx)->view_dirty = true;
 	reload_view(ctx);
-}
-
-static void on_usr1(evutil_socket_t fd, short what, void *arg)
-{
-	struct dhcpd *d = arg;
-	json_t *c = dhcp_counters_json(&d->counters);
-	char *text = c ? json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-
-	(void)fd;
-	(void)what;
-	log_notice("counters: %s", text ? text : "(out of memory)");
-	free(text);
-	json_decref(c);
-	publish(d);
-}
-
-static void on_term(evutil_socket_t fd, short what, void *arg)
-{
-	struct dhcpd *d = arg;
-
-	(void)what;
-	log_notice("signal %d: stopping", (int)fd);
-	event_base_loopbreak(d->base);
 }
 
 /* ---- start ---- */
@@ -770,7 +738,9 @@ static void start(struct dhcpd *d)
 	d->srv.view = &d->view;
 	d->srv.counters = &d->counters;
 	d->srv.port = d->port;
-	d->started = now_s();
+	d->dm = (struct daemon){ .db = d->db, .name = "dhcpd",
+				 .started = now_s(),
+				 .counters = counters_json, .arg = d };
 	reload_view(d);
 	for (size_t i = 0; i < d->nonly; i++)
 		if (!dhcp_view_netif(&d->view, (int)if_nametoindex(d->only[i])))
@@ -788,28 +758,8 @@ static void start(struct dhcpd *d)
 	event_add(ev, &tick);
 	ev = event_new(d->base, -1, EV_PERSIST, on_reclaim, d);
 	event_add(ev, &rec);
-	event_add(evsignal_new(d->base, SIGUSR1, on_usr1, d), NULL);
-	event_add(evsignal_new(d->base, SIGTERM, on_term, d), NULL);
-	event_add(evsignal_new(d->base, SIGINT, on_term, d), NULL);
-	signal(SIGPIPE, SIG_IGN);
+	daemon_signals(&d->dm, d->base);
 	log_notice("serving DHCPv4 on port %u from %s", d->port, d->db_path);
-}
-
-/* Become --user with DHCPD_CAPS; say and publish who we run as. */
-static void drop_privileges(struct dhcpd *d)
-{
-	char err[256], who[PRIV_CAPS_STRLEN + 64];
-	json_t *p;
-
-	if (d->user && priv_drop(d->user, DHCPD_CAPS, err, sizeof(err)) < 0)
-		fatal("cannot drop privileges: %s", err);
-	priv_describe(who, sizeof(who));
-	log_notice("running as %s", who);
-	p = priv_describe_json();
-	if (p && ipam_stats_put(d->db, "dhcpd.priv", (int)getpid(), d->started,
-				p, now_s()) < 0)
-		log_warn("cannot publish the privileges: %s", ipam_error(d->db));
-	json_decref(p);
 }
 
 int main(int argc, char **argv)
@@ -818,10 +768,11 @@ int main(int argc, char **argv)
 
 	parse_args(&d, argc, argv);
 	start(&d);
-	drop_privileges(&d);
+	daemon_drop(&d.dm, d.user, DHCPD_CAPS);
 	event_base_dispatch(d.base);
 	group_commit(&d);
-	publish(&d);
+	daemon_publish(&d.dm);
+	daemon_free(&d.dm);
 	dhcp_links_close(d.links);
 	dhcp_view_free(&d.view);
 	ipam_close(d.db);

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "dnsd.h"
 #include "log.h"
-#include "priv.h"
 
 /* Kept after the drop to --user: none. The listeners are bound in
  * start() and never again; the forwarder's sockets use ports above 1023. */
@@ -260,8 +259,9 @@ static void follow_feed(struct dnsd *d)
 
 /* ---- counters ---- */
 
-static json_t *counters_json(const struct dnsd *d)
+static json_t *counters_json(void *arg)
 {
+	const struct dnsd *d = arg;
 	static const char *const qt[] = { "a", "aaaa", "ptr", "soa", "ns",
 					  "cname_mx_srv_txt", "any", "other" };
 	static const char *const rc[] = { "noerror", "formerr", "servfail",
@@ -305,28 +305,6 @@ static json_t *counters_json(const struct dnsd *d)
 	return o;
 }
 
-static void publish(struct dnsd *d)
-{
-	json_t *o;
-
-	struct dns_fwd_stats f;
-
-	dns_fwd_stats(d->fwd, &f);
-	if (!memcmp(&d->counters, &d->published, sizeof(d->counters)) &&
-	    f.answers == d->published_fwd.answers &&
-	    f.timeouts == d->published_fwd.timeouts &&
-	    f.stale == d->published_fwd.stale &&
-	    f.failed == d->published_fwd.failed)
-		return;
-	o = counters_json(d);
-	if (o && ipam_stats_put(d->db, "dnsd", (int)getpid(), d->started, o,
-				now_s()) == 0) {
-		d->published = d->counters;
-		d->published_fwd = f;
-	}
-	json_decref(o);
-}
-
 /* ---- timers and signals ---- */
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -341,33 +319,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	dns_data_generation(d->data, d->gen);
 	dns_data_expire(d->data, now);
 	if (now != last_publish) {
-		publish(d);
+		daemon_publish(&d->dm);
 		last_publish = now;
 	}
-}
-
-static void on_usr1(evutil_socket_t fd, short what, void *arg)
-{
-	struct dnsd *d = arg;
-	json_t *o = counters_json(d);
-	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-
-	(void)fd;
-	(void)what;
-	log_notice("counters: %s", text ? text : "(out of memory)");
-	free(text);
-	json_decref(o);
-	publish(d);
-}
-
-static void on_term(evutil_socket_t fd, short what, void *arg)
-{
-	struct dnsd *d = arg;
-
-	(void)fd;
-	(void)what;
-	log_notice("stopping");
-	event_base_loopexit(d->base, NULL);
 }
 
 /* ---- start ---- */
@@ -537,29 +491,11 @@ static void start(struct dnsd *d)
 	if (nok == 0)
 		fatal("no address to listen on");
 	event_add(event_new(d->base, -1, EV_PERSIST, on_tick, d), &tick);
-	event_add(evsignal_new(d->base, SIGUSR1, on_usr1, d), NULL);
-	event_add(evsignal_new(d->base, SIGTERM, on_term, d), NULL);
-	event_add(evsignal_new(d->base, SIGINT, on_term, d), NULL);
-	signal(SIGPIPE, SIG_IGN);
-	d->started = now_s();
+	d->dm = (struct daemon){ .db = d->db, .name = "dnsd",
+				 .started = now_s(),
+				 .counters = counters_json, .arg = d };
+	daemon_signals(&d->dm, d->base);
 	log_notice("serving DNS from %s", d->db_path);
-}
-
-/* Become --user with DNSD_CAPS; say and publish who we run as. */
-static void drop_privileges(struct dnsd *d)
-{
-	char err[256], who[PRIV_CAPS_STRLEN + 64];
-	json_t *p;
-
-	if (opt_user && priv_drop(opt_user, DNSD_CAPS, err, sizeof(err)) < 0)
-		fatal("cannot drop privileges: %s", err);
-	priv_describe(who, sizeof(who));
-	log_notice("running as %s", who);
-	p = priv_describe_json();
-	if (p && ipam_stats_put(d->db, "dnsd.priv", (int)getpid(), d->started,
-				p, now_s()) < 0)
-		log_warn("cannot publish the privileges: %s", ipam_error(d->db));
-	json_decref(p);
 }
 
 int main(int argc, char **argv)
@@ -568,9 +504,10 @@ int main(int argc, char **argv)
 
 	parse_args(&d, argc, argv);
 	start(&d);
-	drop_privileges(&d);
+	daemon_drop(&d.dm, opt_user, DNSD_CAPS);
 	event_base_dispatch(d.base);
-	publish(&d);
+	daemon_publish(&d.dm);
+	daemon_free(&d.dm);
 	dns_fwd_free(d.fwd);
 	dns_cache_free(d.cache);
 	dns_data_free(d.data);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "daemon.h"
 #include "dns.h"
 #include "dns_data.h"
 #include "dns_cache.h"
@@ -56,9 +57,8 @@ struct dnsd {
 	struct dns_cache *cache;
 	size_t cache_bytes;
 	struct dns_fwd *fwd;
-	struct dnsd_counters counters, published;
-	struct dns_fwd_stats published_fwd;
-	int64_t started;
+	struct dnsd_counters counters;
+	struct daemon dm;		/* counters, signals, privileges */
 };
 
 /*

@@ -9,7 +9,6 @@
 #include <event2/event.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "ipam.h"
 #include "log.h"
-#include "priv.h"
 #include "tftpd.h"
 
 /* Kept after the drop to --user: none. Both listeners are bound in
@@ -48,8 +47,8 @@ struct tftpd {
 	struct event_base *base;
 	struct tftpd_tftp *tftp_srv;
 	struct tftpd_http *http_srv;
-	struct tftpd_counters c, published;
-	int64_t started;
+	struct tftpd_counters c;
+	struct daemon dm;
 };
 
 static void usage(FILE *f)
@@ -173,8 +172,9 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 
 /* ---- counters ---- */
 
-static json_t *counters_json(const struct tftpd *d)
+static json_t *counters_json(void *arg)
 {
+	const struct tftpd *d = arg;
 	const struct tftpd_counters *c = &d->c;
 	struct bootfs_stats bs;
 
@@ -208,48 +208,11 @@ static json_t *counters_json(const struct tftpd *d)
 		"template_reloads", (json_int_t)bs.template_reloads);
 }
 
-static void publish(struct tftpd *d)
-{
-	json_t *o;
-
-	if (!memcmp(&d->c, &d->published, sizeof(d->c)))
-		return;
-	o = counters_json(d);
-	if (o && ipam_stats_put(d->db, "tftpd", (int)getpid(), d->started, o,
-				(int64_t)time(NULL)) == 0)
-		d->published = d->c;
-	json_decref(o);
-}
-
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	publish(arg);
-}
-
-static void on_usr1(evutil_socket_t fd, short what, void *arg)
-{
-	struct tftpd *d = arg;
-	json_t *o = counters_json(d);
-	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-
-	(void)fd;
-	(void)what;
-	log_notice("counters: %s", text ? text : "(out of memory)");
-	free(text);
-	json_decref(o);
-	publish(d);
-}
-
-static void on_term(evutil_socket_t fd, short what, void *arg)
-{
-	struct tftpd *d = arg;
-
-	(void)fd;
-	(void)what;
-	log_notice("stopping");
-	event_base_loopexit(d->base, NULL);
+	daemon_publish(arg);
 }
 
 /* ---- start ---- */
@@ -320,31 +283,13 @@ static void start(struct tftpd *d)
 		      err);
 	log_notice("serving TFTP on %s port %u, at most %u transfers", a,
 		   d->tftp.port, d->tftp.max_sessions);
-	event_add(event_new(d->base, -1, EV_PERSIST, on_tick, d), &tick);
-	event_add(evsignal_new(d->base, SIGUSR1, on_usr1, d), NULL);
-	event_add(evsignal_new(d->base, SIGTERM, on_term, d), NULL);
-	event_add(evsignal_new(d->base, SIGINT, on_term, d), NULL);
-	signal(SIGPIPE, SIG_IGN);
-	d->started = (int64_t)time(NULL);
+	d->dm = (struct daemon){ .db = d->db, .name = "tftpd",
+				 .started = (int64_t)time(NULL),
+				 .counters = counters_json, .arg = d };
+	event_add(event_new(d->base, -1, EV_PERSIST, on_tick, &d->dm), &tick);
+	daemon_signals(&d->dm, d->base);
 	log_notice("serving %s%s%s", d->root, templates ? ", templates from "
 		   : "", templates ? templates : "");
-}
-
-/* Become --user with TFTPD_CAPS; say and publish who we run as. */
-static void drop_privileges(struct tftpd *d)
-{
-	char err[256], who[PRIV_CAPS_STRLEN + 64];
-	json_t *p;
-
-	if (d->user && priv_drop(d->user, TFTPD_CAPS, err, sizeof(err)) < 0)
-		fatal("cannot drop privileges: %s", err);
-	priv_describe(who, sizeof(who));
-	log_notice("running as %s", who);
-	p = priv_describe_json();
-	if (p && ipam_stats_put(d->db, "tftpd.priv", (int)getpid(), d->started,
-				p, (int64_t)time(NULL)) < 0)
-		log_warn("cannot publish the privileges: %s", ipam_error(d->db));
-	json_decref(p);
 }
 
 int main(int argc, char **argv)
@@ -353,11 +298,12 @@ int main(int argc, char **argv)
 
 	parse_args(&d, argc, argv);
 	start(&d);
-	drop_privileges(&d);
+	daemon_drop(&d.dm, d.user, TFTPD_CAPS);
 	event_base_dispatch(d.base);
 	tftpd_tftp_free(d.tftp_srv);
 	tftpd_http_free(d.http_srv);
-	publish(&d);
+	daemon_publish(&d.dm);
+	daemon_free(&d.dm);
 	bootfs_free(d.fs);
 	ipam_close(d.db);
 	return 0;
