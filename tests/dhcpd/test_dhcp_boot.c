@@ -7,33 +7,13 @@
 #include <errno.h>
 
 #include "dhcp_boot.h"
+#include "dhcp_pkt.h"
 #include "test.h"
 
-#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 #define SERVER IP(10, 0, 0, 1)
 
 /* ---- requests, byte by byte ---- */
 
-struct pkt {
-	uint8_t b[600];
-	size_t len;
-};
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void opt(struct pkt *p, uint8_t code, const void *data, size_t len)
-{
-	p->b[p->len++] = code;
-	p->b[p->len++] = (uint8_t)len;
-	memcpy(p->b + p->len, data, len);
-	p->len += len;
-}
 
 /* What a client puts in: vendor class, option 93 types, user class bytes,
  * option 175. */

@@ -8,36 +8,14 @@
 #include <stdlib.h>
 
 #include "../ipam/fixture.h"
-#include "dhcp_server.h"
+#include "dhcp_srv.h"
 #include "test.h"
 
 static struct fixture fx;
 
-#define T0 1700000000
-#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
 /* ---- a client's packets ---- */
 
-struct pkt {
-	uint8_t b[600];
-	size_t len;
-};
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void opt(struct pkt *p, uint8_t code, const void *data, size_t len)
-{
-	p->b[p->len++] = code;
-	p->b[p->len++] = (uint8_t)len;
-	memcpy(p->b + p->len, data, len);
-	p->len += len;
-}
 
 static void opt32(struct pkt *p, uint8_t code, uint32_t v)
 {
@@ -92,18 +70,6 @@ static struct pkt make(const struct req *r)
 
 /* ---- the server under test ---- */
 
-static struct dhcp_counters counters;
-static struct dhcp_view view;
-static struct dhcp_server srv;
-static struct dhcp_out out;
-static struct dhcp_msg reply;
-
-static void warn(void *ctx, const char *key, const char *text)
-{
-	(void)ctx;
-	(void)key;
-	(void)text;
-}
 
 /* The rack: eth0 (index 2) 10.0.0.1/24 untagged; tap42 (index 3)
  * 10.42.0.1/24 bound to VID 42 by the operator; eth1 (index 4) on
@@ -121,16 +87,7 @@ static void rack(struct ipam *db)
 		  .mtu = 1500, .vid = -1, .naddr = 1,
 		  .addr = { { IP(10, 9, 0, 1), 24 } } },
 	};
-	json_t *cfg = ipam_dhcp_config(db);
-
-	dhcp_view_free(&view);
-	CHECK(cfg != NULL);
-	CHECK_INT(dhcp_view_build(&view, cfg, ifs, 3, NULL, 0, warn, NULL), 0);
-	json_decref(cfg);
-	srv.db = db;
-	srv.view = &view;
-	srv.counters = &counters;
-	srv.port = 67;
+	srv_rack(db, ifs, 3);
 }
 
 static struct ipam *lab(void)
