@@ -316,14 +316,13 @@ static void boot_options(struct ctx *c, struct dhcp_reply *r,
 	struct ipam_machine *mach = &c->s->machine;
 	struct dhcp_boot_client bc;
 	const char *table[IPAM_BOOT_ARCH_MAX];
-	char own[IPAM_BOOTFILE_MAX + 1], file[IPAM_BOOTFILE_MAX + 1];
+	char file[IPAM_BOOTFILE_MAX + 1];
 	char arch[32];
 	int k;
 
 	say[0] = '\0';
 	if (!dhcp_boot_maybe(c->m) || !sn->boot)
 		return;
-	own[0] = '\0';
 	dhcp_boot_classify(c->m, &bc);
 	if (!bc.boot)
 		return;
@@ -339,9 +338,6 @@ static void boot_options(struct ctx *c, struct dhcp_reply *r,
 			 arch);
 		return;
 	}
-	if (k >= 0 && mach->profile_found)
-		k = ipam_boot_profile_bootfile(c->s->db, mach->profile, own,
-					       sizeof(own));
 	if (k < 0) {
 		db_error(c, "boot profile lookup");
 		snprintf(say, size, ", no boot file: IPAM lookup failed");
@@ -349,7 +345,7 @@ static void boot_options(struct ctx *c, struct dhcp_reply *r,
 	}
 	for (int a = 0; a < IPAM_BOOT_ARCH_MAX; a++)
 		table[a] = sn->boot->file[a];
-	k = dhcp_boot_file(&bc, table, own, self, c->v->boot_http_port, file,
+	k = dhcp_boot_file(&bc, table, mach->bootfile, self, c->v->boot_http_port, file,
 			   sizeof(file));
 	if (k < 0) {
 		snprintf(say, size, ", no boot file (%s): %s", arch,
@@ -360,8 +356,10 @@ static void boot_options(struct ctx *c, struct dhcp_reply *r,
 	}
 	dhcp_boot_reply(r, b, &bc, file, self);
 	snprintf(say, size, " boot %s (%s%s%s)", file, arch,
-		 own[0] && bc.entry != IPAM_BOOT_IPXE ? ", profile " : "",
-		 own[0] && bc.entry != IPAM_BOOT_IPXE ? mach->profile : "");
+		 mach->bootfile[0] && bc.entry != IPAM_BOOT_IPXE ?
+		 ", profile " : "",
+		 mach->bootfile[0] && bc.entry != IPAM_BOOT_IPXE ?
+		 mach->profile : "");
 }
 
 /* Build an OFFER, ACK or NAK into c->out. */

@@ -174,6 +174,7 @@ int ipam_boot_profile_rm(struct ipam *db, const char *name, bool force,
 json_t *ipam_boot_profile_list(struct ipam *db);
 
 /* A machine as the boot server sees it (ipam_boot.c). */
+#define IPAM_BOOTFILE_MAX 127	/* a boot file table value (ipam_bootfile.c) */
 struct ipam_machine {
 	bool known;		/* a host in IPAM */
 	bool has_mac, has_ip;
@@ -186,6 +187,7 @@ struct ipam_machine {
 	char profile[64];	/* the boot profile's name */
 	bool profile_found;	/* it exists in boot_profile */
 	char kernel[1024], initrd[1024], cmdline[4096];
+	char bootfile[IPAM_BOOTFILE_MAX + 1];	/* the profile's own, or "" */
 };
 /*
  * Look a machine up by MAC or by IP at time now. Both always fill *m: a
@@ -229,7 +231,6 @@ enum ipam_boot_arch {
 	IPAM_BOOT_BIOS, IPAM_BOOT_UEFI_X64, IPAM_BOOT_UEFI_ARM64,
 	IPAM_BOOT_UEFI_HTTP, IPAM_BOOT_IPXE, IPAM_BOOT_ARCH_MAX
 };
-#define IPAM_BOOTFILE_MAX 127
 /* "bios", "uefi-x64", "uefi-arm64", "uefi-http", "ipxe"; NULL outside. */
 const char *ipam_boot_arch_name(int arch);
 /* The enum value of a name, or -1. */
@@ -246,13 +247,11 @@ int ipam_bootfile_rm(struct ipam *db, const char *arch, const char *cidr);
  * with a row of its own (all five, each saying where it comes from). With
  * cidr, that subnet's five only. */
 json_t *ipam_bootfile_list(struct ipam *db, const char *cidr);
-/* A boot profile's bootfile: value "" clears it; -ENOENT for no such
- * profile. Get copies it into buf ("" if unset): 1 if the profile exists,
- * 0 if not, or -errno. */
+/* Set a boot profile's bootfile (ipam_machine.bootfile, and the bootfile
+ * column of ipam_boot_profile_list()): value "" clears it; -ENOENT for no
+ * such profile. */
 int ipam_boot_profile_bootfile_set(struct ipam *db, const char *name,
 				   const char *value);
-int ipam_boot_profile_bootfile(struct ipam *db, const char *name, char *buf,
-			       size_t size);
 
 /* Addresses of every state; reserve makes "reserved", or "sticky" (a DHCP
  * reservation) when a MAC is given. */

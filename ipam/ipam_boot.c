@@ -235,7 +235,8 @@ json_t *ipam_boot_profile_list(struct ipam *db)
 	return ipam_rows_json(db, ipam_stmt(db,
 		"SELECT p.name AS name, p.kernel AS kernel, p.initrd AS initrd, "
 		"p.cmdline AS cmdline, "
-		"(SELECT count(*) FROM host h WHERE h.boot = p.name) AS hosts "
+		"(SELECT count(*) FROM host h WHERE h.boot = p.name) AS hosts, "
+		"p.bootfile AS bootfile "
 		"FROM boot_profile p ORDER BY p.name"), NULL);
 }
 
@@ -288,7 +289,8 @@ static const char sql_subnet_domain[] =
 	"SELECT d.name FROM subnet s JOIN domain d ON d.id = s.domain_id "
 	"WHERE s.id = ?1";
 static const char sql_profile[] =
-	"SELECT kernel, initrd, cmdline FROM boot_profile WHERE name = ?1";
+	"SELECT kernel, initrd, cmdline, bootfile FROM boot_profile "
+	"WHERE name = ?1";
 
 /* Step st once: 1 with a row (the caller resets), 0 with none, -errno. */
 static int step_row(struct ipam *db, sqlite3_stmt *st, const char *what)
@@ -492,6 +494,9 @@ static int finish_profile(struct lookup *l)
 			  "initrd")) == 0)
 		r = put_text(l, m->cmdline, sizeof(m->cmdline), st, 2,
 			     "cmdline");
+	if (r == 0)
+		r = put_text(l, m->bootfile, sizeof(m->bootfile), st, 3,
+			     "bootfile");
 	sqlite3_reset(st);
 	return r;
 }

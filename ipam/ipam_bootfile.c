@@ -381,36 +381,3 @@ int ipam_boot_profile_bootfile_set(struct ipam *db, const char *name,
 			      name ? name : "");
 	return ipam_write_end(db, r);
 }
-
-int ipam_boot_profile_bootfile(struct ipam *db, const char *name, char *buf,
-			       size_t size)
-{
-	sqlite3_stmt *st = ipam_stmt(db, "SELECT ifnull(bootfile, '') FROM "
-				     "boot_profile WHERE name = ?1");
-	const char *v;
-	size_t n;
-	int rc;
-
-	if (size)
-		buf[0] = '\0';
-	if (!st)
-		return -EIO;
-	ipam_bind_text(st, 1, name);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? 0 :
-		       ipam_sqlfail(db, rc, "look up boot profile");
-	}
-	v = (const char *)sqlite3_column_text(st, 0);
-	n = v ? strlen(v) : 0;
-	if (n >= size) {
-		sqlite3_reset(st);
-		return ipam_fail(db, -EIO, "boot profile %s has a bootfile "
-				 "longer than %zu bytes", name, size - 1);
-	}
-	memcpy(buf, v ? v : "", n);
-	buf[n] = '\0';
-	sqlite3_reset(st);
-	return 1;
-}

@@ -54,26 +54,8 @@ static int profile_rm(struct ipam *db, const struct cli_verb *v,
 static int profile_list(struct ipam *db, const struct cli_verb *v,
 			struct cli_args *a)
 {
-	json_t *list = ipam_boot_profile_list(db), *row;
-	char file[IPAM_BOOTFILE_MAX + 1];
-	size_t i;
-	int r = 0;
-
 	(void)v;
-	json_array_foreach(list, i, row) {
-		r = ipam_boot_profile_bootfile(db, json_string_value(
-				json_object_get(row, "name")), file,
-				sizeof(file));
-		if (r < 0)
-			break;
-		json_object_set_new(row, "bootfile", file[0] ?
-				    json_string(file) : json_null());
-	}
-	if (r < 0) {
-		json_decref(list);
-		return cli_result(db, r);
-	}
-	return cli_print(db, list, a->json);
+	return cli_print(db, ipam_boot_profile_list(db), a->json);
 }
 
 #define PROFILE_USAGE "[--kernel PATH] [--initrd PATH] [--cmdline TEXT] " \

@@ -398,6 +398,10 @@ TEST(mac_profiles)
 	CHECK(m.profile_found);
 	CHECK_STR(m.kernel, "");
 	CHECK_STR(m.cmdline, "");
+	CHECK_STR(m.bootfile, "");
+	CHECK_INT(ipam_boot_profile_bootfile_set(db, "local", "grub.efi"), 0);
+	CHECK_INT(by_mac(db, "52:54:00:00:00:03", T0, &m), 1);
+	CHECK_STR(m.bootfile, "grub.efi");
 
 	CHECK_INT(by_mac(db, "52:54:00:00:00:04", T0, &m), 1);
 	CHECK_STR(m.profile, "missing");
