@@ -688,11 +688,7 @@ static void parse_args(struct dhcpd *d, int argc, char **argv)
 			exit(2);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "racknet-dhcpd: unexpected argument '%s'\n",
-			argv[optind]);
-		exit(2);
-	}
+	daemon_args_done("racknet-dhcpd", argc, argv);
 	if (!d->db_path) {
 		fprintf(stderr, "racknet-dhcpd: --db PATH is required\n");
 		exit(2);

@@ -361,9 +361,7 @@ static void parse_args(struct dnsd *d, int argc, char **argv)
 	enum log_level level = LL_INFO;
 	int c;
 
-	d->db_path = getenv("RACKNET_DB");
-	if (!d->db_path || !*d->db_path)
-		d->db_path = IPAM_DEFAULT_PATH;
+	d->db_path = daemon_db_default();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -400,11 +398,7 @@ static void parse_args(struct dnsd *d, int argc, char **argv)
 			exit(2);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "racknet-dnsd: unexpected argument '%s'\n",
-			argv[optind]);
-		exit(2);
-	}
+	daemon_args_done("racknet-dnsd", argc, argv);
 	log_init("racknet-dnsd", level, false);
 	if (d->nlisten == 0) {
 		parse_listen(&d->listen[0], "0.0.0.0:53");

@@ -2,6 +2,7 @@
 #include "daemon.h"
 
 #include <event2/event.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,22 @@
 #include "ipam.h"
 #include "log.h"
 #include "priv.h"
+
+const char *daemon_db_default(void)
+{
+	const char *p = getenv("RACKNET_DB");
+
+	return p && *p ? p : IPAM_DEFAULT_PATH;
+}
+
+void daemon_args_done(const char *prog, int argc, char **argv)
+{
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
+			argv[optind]);
+		exit(2);
+	}
+}
 
 void daemon_publish(struct daemon *dm)
 {

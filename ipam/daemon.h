@@ -27,6 +27,12 @@ struct daemon {
 	struct event *ev[3];
 };
 
+/* The database a daemon serves unless --db says: $RACKNET_DB, else
+ * IPAM_DEFAULT_PATH. */
+const char *daemon_db_default(void);
+/* After getopt: a usage error (exit 2) naming the first argument left. */
+void daemon_args_done(const char *prog, int argc, char **argv);
+
 /* Write the counters if they changed since they were last written. */
 void daemon_publish(struct daemon *dm);
 /* SIGUSR1 logs and publishes the counters; SIGTERM and SIGINT log and

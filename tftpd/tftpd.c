@@ -97,9 +97,7 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 	char *end;
 	int c;
 
-	d->db_path = getenv("RACKNET_DB");
-	if (!d->db_path || !*d->db_path)
-		d->db_path = IPAM_DEFAULT_PATH;
+	d->db_path = daemon_db_default();
 	d->tftp.port = 69;
 	ip_parse(&d->tftp.addr, "0.0.0.0");
 	d->tftp.max_sessions = MAX_SESSIONS_DEFAULT;
@@ -157,11 +155,7 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 			exit(2);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "racknet-tftpd: unexpected argument '%s'\n",
-			argv[optind]);
-		exit(2);
-	}
+	daemon_args_done("racknet-tftpd", argc, argv);
 	if (!d->root) {
 		fprintf(stderr, "racknet-tftpd: --root DIR is required\n");
 		usage(stderr);

@@ -602,6 +602,7 @@ static void handle_request(struct tftpd_tftp *t, size_t len,
 		return;
 	}
 	if (r < 0) {
+		/* -EBADMSG: at least the two opcode bytes are there. */
 		uint16_t op = (uint16_t)(t->buf[0] << 8 | t->buf[1]);
 
 		/* Only a broken request is answered: an ERROR, ACK or DATA
