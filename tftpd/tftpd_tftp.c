@@ -119,14 +119,13 @@ static struct session *peer_find(struct tftpd_tftp *t,
 }
 
 /* An ERROR from fd to a peer: best effort, nothing waits for it. */
-static void send_error(struct tftpd_tftp *t, int fd,
+static void send_error(int fd,
 		       const struct sockaddr_storage *to, socklen_t to_len,
 		       enum tftp_err code, const char *msg)
 {
 	uint8_t pkt[256];
 	int n = tftp_build_error(pkt, sizeof(pkt), code, msg);
 
-	(void)t;
 	if (n > 0)
 		(void)sendto(fd, pkt, (size_t)n, 0, (const void *)to, to_len);
 }
@@ -264,7 +263,7 @@ static bool act(struct session *s, const struct tftp_act *a)
 					  (unsigned long long)b.offset,
 					  r == -ENODATA ? "the file shrank"
 							: strerror(-r));
-				send_error(t, s->fd, &s->peer, s->peer_len,
+				send_error(s->fd, &s->peer, s->peer_len,
 					   TFTP_E_UNDEF, "read error");
 				t->c->errors++;
 				t->c->failed++;
@@ -284,7 +283,7 @@ static bool act(struct session *s, const struct tftp_act *a)
 		session_end(s, NULL);
 		return false;
 	case TFTP_ACT_GIVEUP:
-		send_error(t, s->fd, &s->peer, s->peer_len, TFTP_E_UNDEF,
+		send_error(s->fd, &s->peer, s->peer_len, TFTP_E_UNDEF,
 			   "timed out");
 		t->c->failed++;
 		session_end(s, "timed out");
@@ -337,7 +336,7 @@ static void on_session_read(evutil_socket_t fd, short what, void *arg)
 			log_debug("%s: packet for %s's transfer: unknown "
 				  "transfer ID", sockaddr_format(&from, peer,
 				  sizeof(peer)), s->client);
-			send_error(t, fd, &from, from_len, TFTP_E_BADID, NULL);
+			send_error(fd, &from, from_len, TFTP_E_BADID, NULL);
 			continue;
 		}
 		if (tftp_pkt_parse(&pkt, t->buf, (size_t)n, &why) < 0) {
@@ -419,7 +418,7 @@ static void refuse(struct tftpd_tftp *t, const struct sockaddr_storage *from,
 		   enum tftp_err code, const char *why)
 {
 	log_info("%s RRQ %s: %s", client, name, why);
-	send_error(t, t->fd, from, from_len, code, why);
+	send_error(t->fd, from, from_len, code, why);
 }
 
 /* "boot.ipxe?mac=..." works over TFTP as over HTTP: the query goes to
@@ -616,7 +615,7 @@ static void handle_request(struct tftpd_tftp *t, size_t len,
 		}
 		t->c->malformed++;
 		log_info("%s: bad request: %s", client, why);
-		send_error(t, t->fd, from, from_len, TFTP_E_BADOP, why);
+		send_error(t->fd, from, from_len, TFTP_E_BADOP, why);
 		return;
 	}
 	t->c->requests++;
@@ -625,7 +624,7 @@ static void handle_request(struct tftpd_tftp *t, size_t len,
 		t->c->write_refused++;
 		log_info("%s WRQ %s: refused, the server is read-only",
 			 client, name);
-		send_error(t, t->fd, from, from_len, TFTP_E_ACCESS,
+		send_error(t->fd, from, from_len, TFTP_E_ACCESS,
 			   "server is read-only");
 		return;
 	}
