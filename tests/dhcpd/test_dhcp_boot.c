@@ -31,16 +31,9 @@ static struct dhcp_msg msg;
 
 static const struct dhcp_msg *parse(const struct boot_req *q)
 {
-	struct pkt p = { .len = 240 };
+	struct pkt p = pkt_request(0x4242, 1, DHCP_DISCOVER);
 	const char *why = NULL;
 
-	p.b[0] = 1;
-	p.b[1] = 1;
-	p.b[2] = 6;
-	put32(p.b + 4, 0x4242);
-	memcpy(p.b + 28, (uint8_t[]){ 0x52, 0x54, 0, 0, 0, 1 }, 6);
-	put32(p.b + 236, 0x63825363);
-	opt(&p, 53, (uint8_t[]){ DHCP_DISCOVER }, 1);
 	if (q->vendor)
 		opt(&p, 60, q->vendor, strlen(q->vendor));
 	if (q->narch) {
@@ -58,9 +51,7 @@ static const struct dhcp_msg *parse(const struct boot_req *q)
 		opt(&p, 175, (uint8_t[]){ 0xb1, 1, 1 }, 3);
 	if (q->max_size_hi)
 		opt(&p, 57, (uint8_t[]){ q->max_size_hi, 0 }, 2);
-	p.b[p.len++] = 255;
-	if (p.len < 300)
-		p.len = 300;
+	pkt_end(&p);
 	CHECK_INT(dhcp_parse(&msg, p.b, p.len, &why), 0);
 	return &msg;
 }

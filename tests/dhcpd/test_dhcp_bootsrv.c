@@ -42,37 +42,20 @@ static struct pkt make(const struct req *r)
 		[IPXE] = { "PXEClient:Arch:00007:UNDI:003010", 7 },
 		[IA32] = { "PXEClient:Arch:00006:UNDI:003016", 6 },
 	};
-	struct pkt p = { .len = 240 };
+	struct pkt p = pkt_request(0x2000 + r->client, (uint8_t)r->client,
+				   (uint8_t)r->type);
 
-	p.b[0] = 1;
-	p.b[1] = 1;
-	p.b[2] = 6;
-	put32(p.b + 4, 0x2000 + r->client);
-	memcpy(p.b + 28, (uint8_t[]){ 0x52, 0x54, 0, 0, 0, (uint8_t)r->client },
-	       6);
-	put32(p.b + 236, 0x63825363);
-	opt(&p, 53, (uint8_t[]){ (uint8_t)r->type }, 1);
-	if (r->requested) {
-		uint8_t b[4];
-
-		put32(b, r->requested);
-		opt(&p, 50, b, 4);
-	}
-	if (r->server_id) {
-		uint8_t b[4];
-
-		put32(b, r->server_id);
-		opt(&p, 54, b, 4);
-	}
+	if (r->requested)
+		opt32(&p, 50, r->requested);
+	if (r->server_id)
+		opt32(&p, 54, r->server_id);
 	opt(&p, 60, kinds[r->kind].vendor, strlen(kinds[r->kind].vendor));
 	if (kinds[r->kind].arch >= 0)
 		opt(&p, 93, (uint8_t[]){ 0, (uint8_t)kinds[r->kind].arch }, 2);
 	if (r->kind == IPXE)
 		opt(&p, 77, "iPXE", 4);
 	opt(&p, 55, prl, sizeof(prl));
-	p.b[p.len++] = 255;
-	if (p.len < 300)
-		p.len = 300;
+	pkt_end(&p);
 	return p;
 }
 

@@ -17,14 +17,6 @@ static struct fixture fx;
 /* ---- a client's packets ---- */
 
 
-static void opt32(struct pkt *p, uint8_t code, uint32_t v)
-{
-	uint8_t b[4];
-
-	put32(b, v);
-	opt(p, code, b, 4);
-}
-
 struct req {
 	int type;
 	unsigned client;		/* MAC 52:54:00:00:00:client */
@@ -39,20 +31,13 @@ static const uint8_t prl[] = { 1, 3, 6, 15, 28, 42, 26, 119, 51, 54 };
 
 static struct pkt make(const struct req *r)
 {
-	struct pkt p = { .len = 240 };
+	struct pkt p = pkt_request(0x1000 + r->client, (uint8_t)r->client,
+				   (uint8_t)r->type);
 
-	p.b[0] = 1;
-	p.b[1] = 1;
-	p.b[2] = 6;
-	put32(p.b + 4, 0x1000 + r->client);
 	if (r->broadcast)
 		p.b[10] = 0x80;
 	put32(p.b + 12, r->ciaddr);
 	put32(p.b + 24, r->giaddr);
-	memcpy(p.b + 28, (uint8_t[]){ 0x52, 0x54, 0, 0, 0, (uint8_t)r->client },
-	       6);
-	put32(p.b + 236, 0x63825363);
-	opt(&p, 53, (uint8_t[]){ (uint8_t)r->type }, 1);
 	if (r->requested)
 		opt32(&p, 50, r->requested);
 	if (r->server_id)
@@ -62,9 +47,7 @@ static struct pkt make(const struct req *r)
 	if (r->client_id)
 		opt(&p, 61, r->client_id, strlen(r->client_id));
 	opt(&p, 55, prl, sizeof(prl));
-	p.b[p.len++] = 255;
-	if (p.len < 300)
-		p.len = 300;
+	pkt_end(&p);
 	return p;
 }
 
