@@ -26,6 +26,7 @@
 #define RACKNET_IPAM_H
 
 #include <jansson.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,6 +82,7 @@ struct ipam_vlan_opts {
 	int mtu;		/* 0: unchanged / 1500 */
 	int dhcp;		/* -1: unchanged / on; 0 off; 1 on */
 	const char *relay_from;	/* "FABRIC/VID", "" clears, NULL unchanged */
+	int stop_on_rogue;	/* -1: unchanged / off; 0 off; 1 on */
 };
 int ipam_vlan_add(struct ipam *db, const char *fabric, int vid,
 		  const struct ipam_vlan_opts *o);
@@ -301,6 +303,9 @@ enum {
 	 * address if it is that one, else that address if it is free;
 	 * otherwise -EADDRNOTAVAIL naming whose it is. */
 	IPAM_ALLOC_EXACT = 1 << 1,
+	/* Say what would be allocated, change nothing (answering another
+	 * racknet's probe for competing servers). */
+	IPAM_ALLOC_DRYRUN = 1 << 2,
 };
 
 /*
@@ -405,25 +410,83 @@ int ipam_dns_addrs(struct ipam *db, int64_t now, ipam_dns_addr_fn fn,
 int ipam_dns_addr(struct ipam *db, int64_t id, int64_t now,
 		  struct ipam_dns_addr *ret);
 
-/* DHCP servers seen on the network that are not ours. */
+/*
+ * DHCP servers seen on the network that are not ours (competing servers).
+ * One row per (server identifier, MAC, interface). A sighting without a
+ * MAC (a client's REQUEST naming the server) fills in, or is filled in
+ * by, the row of the same server and interface that has one. A row is
+ * "gone" once ipam_dhcp_server_expire() finds it unseen for
+ * dhcp-server-timeout seconds, and "active" again at its next sighting.
+ * The allow-list holds servers (by identifier or MAC) that are recorded
+ * but neither warned about nor a reason to stop serving.
+ */
 struct ipam_dhcp_seen {
 	struct ip_addr server_id;
-	struct ip_addr src_ip;
+	struct ip_addr src_ip;		/* family 0 if unknown */
 	struct mac_addr mac;
-	const char *ifname;
+	bool has_mac;			/* false: named in a client's REQUEST */
+	const char *ifname;		/* our interface it was seen on */
 	int64_t vlan_id;		/* 0 if unknown */
-	struct ip_addr offered;		/* family 0 if none */
+	struct ip_addr offered;		/* yiaddr; family 0 if none */
+	const char *via;		/* "probe", "offer", "ack", "nak", "request" */
 };
+/* Record a sighting at `now`: 1 if it is news (a new row, or one that was
+ * gone), 0 if the row was active, or -errno. *ret_allowed (may be NULL)
+ * says whether the allow-list holds it. */
 int ipam_dhcp_server_observe(struct ipam *db, const struct ipam_dhcp_seen *s,
-			     int64_t now);
+			     int64_t now, bool *ret_allowed);
 int ipam_dhcp_server_rm(struct ipam *db, const char *server_id);
-json_t *ipam_dhcp_server_list(struct ipam *db);
+/* Rows last seen at or after `since` (0: all), most recent first:
+ * server_id, source, mac, interface, vlan ("fabric/vid" or null), offered,
+ * first_seen, last_seen, count, via, state ("active" or "gone"), allowed. */
+json_t *ipam_dhcp_server_list(struct ipam *db, int64_t since);
+/* Mark gone the active rows not seen since now - dhcp-server-timeout; the
+ * rows just marked (shape of the list), so the caller can say so once;
+ * NULL on error. */
+json_t *ipam_dhcp_server_expire(struct ipam *db, int64_t now);
+/* who: a server identifier (IPv4) or a MAC. -EEXIST if listed already. */
+int ipam_dhcp_server_allow(struct ipam *db, const char *who,
+			   const char *comment);
+int ipam_dhcp_server_disallow(struct ipam *db, const char *who); /* -ENOENT */
+json_t *ipam_dhcp_server_allowed(struct ipam *db);	/* [{who, comment}] */
+/* Active, not allowed servers on VLANs whose stop_on_rogue is on, one row
+ * per server: {vlan_id, vlan "fabric/vid", server_id, mac}, by vlan_id. */
+json_t *ipam_dhcp_rogue_vlans(struct ipam *db);
+
+/*
+ * On-demand probes: the CLI files a request, racknet-dhcpd (polling IPAM
+ * every second) takes it, probes, and records the outcome.
+ */
+struct ipam_dhcp_probe {
+	int64_t id;
+	char ifname[IF_NAMESIZE];	/* "" for every interface */
+	int64_t vlan_id;		/* 0 for every VLAN */
+	int64_t requested;
+};
+/* ifname and vlan ("FABRIC/VID") may be NULL; an unknown VLAN is -ENOENT.
+ * Keeps the last 100 requests. */
+int ipam_dhcp_probe_request(struct ipam *db, const char *ifname,
+			    const char *vlan, int64_t now, int64_t *ret_id);
+/* The oldest request not yet started, marked started at `now`: 1, 0 if
+ * none, or -errno. Requests waiting over 60 s are closed as expired. */
+int ipam_dhcp_probe_take(struct ipam *db, int64_t now,
+			 struct ipam_dhcp_probe *ret);
+/* sent: interfaces probed; found: offers from servers not ours; error
+ * NULL on success. */
+int ipam_dhcp_probe_done(struct ipam *db, int64_t id, int64_t now, int sent,
+			 int found, const char *error);
+/* {id, interface, vlan, requested, started, done, sent, found, error};
+ * times in ISO 8601 as in every list, null until set; interface and vlan
+ * null for "every". */
+json_t *ipam_dhcp_probe_get(struct ipam *db, int64_t id);
 
 /* Settings: a fixed schema of keys, each with a type and a default. */
 int ipam_setting_set(struct ipam *db, const char *key, const char *value);
 int ipam_setting_unset(struct ipam *db, const char *key);
 /* The value (or the default) copied into buf. */
 int ipam_setting_get(struct ipam *db, const char *key, char *buf, size_t size);
+/* An integer or on/off (1/0) setting; 0 if it cannot be read. */
+int64_t ipam_setting_int(struct ipam *db, const char *key);
 json_t *ipam_setting_list(struct ipam *db);
 
 /*
@@ -434,7 +497,8 @@ json_t *ipam_setting_list(struct ipam *db);
  */
 struct ipam_change {
 	int64_t gen;
-	char table[16];		/* "address", "subnet", ... */
+	char table[16];		/* "address", "subnet", ... ("dhcp_allow"
+				 * for dhcp_server_allow: 15 bytes at most) */
 	char op[8];		/* "insert", "update", "delete" */
 	int64_t row_id;
 	char key[256];		/* IP, name or key of the row, as text */

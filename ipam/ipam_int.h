@@ -9,7 +9,11 @@
 
 #include "ipam.h"
 
-#define IPAM_STMT_CACHE 96
+/* Prepared statements kept per handle, one per SQL text used. A handle
+ * that needed more would fail ("statement cache is full"): keep this well
+ * above the number of SQL texts in ipam/ (about 150 in v8). Statements are
+ * never evicted, since a caller may hold one while it calls another. */
+#define IPAM_STMT_CACHE 256
 
 struct ipam {
 	sqlite3 *sql;
@@ -98,6 +102,13 @@ int ipam_subnet_id(struct ipam *db, const char *cidr, int64_t *ret_id,
 		   struct cidr *ret_cidr);
 int ipam_domain_id(struct ipam *db, const char *name, bool create,
 		   int64_t *ret_id);
+/* "FABRIC/VID" -> the VLAN's id; "" -> 0 (none). -EINVAL if malformed. */
+int ipam_vlan_ref(struct ipam *db, const char *ref, int64_t *ret_id);
+
+/* SQL: is dhcp_server row D on the allow-list (by identifier or MAC)? */
+#define IPAM_SQL_DHCP_ALLOWED(D)                                             \
+	"EXISTS (SELECT 1 FROM dhcp_server_allow al WHERE al.server_id = "   \
+	D ".server_id OR al.mac = " D ".mac)"
 
 /* An integer or on/off setting's value (0 if it cannot be read). */
 int64_t ipam_setting_int(struct ipam *db, const char *key);

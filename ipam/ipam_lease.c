@@ -357,6 +357,11 @@ int ipam_lease_alloc(struct ipam *db, int64_t subnet_id,
 	}
 	if (r == 0)
 		r = ipam_fail(db, -ENOSPC, "pool exhausted on %s", s.text);
+	if (r > 0 && (flags & IPAM_ALLOC_DRYRUN)) {
+		ipam_write_end(db, -ECANCELED);		/* undo it all */
+		*ret = lease;
+		return 0;
+	}
 	r = ipam_write_end(db, r < 0 ? r : 0);
 	if (r == 0)
 		*ret = lease;

@@ -208,8 +208,7 @@ json_t *ipam_fabric_list(struct ipam *db)
 		"FROM fabric f ORDER BY f.name"), NULL);
 }
 
-/* "FABRIC/VID" -> the VLAN's id; "" -> 0 (none). */
-static int vlan_ref(struct ipam *db, const char *ref, int64_t *ret_id)
+int ipam_vlan_ref(struct ipam *db, const char *ref, int64_t *ret_id)
 {
 	char fabric[128];
 	const char *slash;
@@ -239,8 +238,8 @@ static int vlan_apply(struct ipam *db, int64_t id,
 	static const char sql[] =
 		"UPDATE vlan SET name = CASE WHEN ?2 THEN ?3 ELSE name END, "
 		"mtu = coalesce(?4, mtu), dhcp = coalesce(?5, dhcp), "
-		"relay_vlan_id = CASE WHEN ?6 THEN ?7 ELSE relay_vlan_id END "
-		"WHERE id = ?1";
+		"relay_vlan_id = CASE WHEN ?6 THEN ?7 ELSE relay_vlan_id END, "
+		"stop_on_rogue = coalesce(?8, stop_on_rogue) WHERE id = ?1";
 	sqlite3_stmt *st;
 	int64_t relay = 0;
 	int r;
@@ -249,7 +248,7 @@ static int vlan_apply(struct ipam *db, int64_t id,
 		return ipam_fail(db, -EINVAL, "MTU %d is out of range (576 to "
 				 "65535)", o->mtu);
 	if (o->relay_from) {
-		r = vlan_ref(db, o->relay_from, &relay);
+		r = ipam_vlan_ref(db, o->relay_from, &relay);
 		if (r < 0)
 			return r;
 		if (relay == id)
@@ -269,6 +268,8 @@ static int vlan_apply(struct ipam *db, int64_t id,
 	sqlite3_bind_int(st, 6, o->relay_from != NULL);
 	if (relay)
 		sqlite3_bind_int64(st, 7, relay);
+	if (o->stop_on_rogue >= 0)
+		sqlite3_bind_int(st, 8, o->stop_on_rogue != 0);
 	return ipam_exec_stmt(db, st, "update VLAN");
 }
 
@@ -349,13 +350,18 @@ int ipam_vlan_rm(struct ipam *db, const char *fabric, int vid, bool force,
 	return ipam_write_end(db, r);
 }
 
+/* competing_dhcp: an active competing server that is not allowed (show
+ * replaces it with the list of every active one). */
 #define VLAN_COLUMNS                                                         \
 	"SELECT f.name AS fabric, v.vid AS vid, v.name AS name, v.mtu AS mtu, " \
 	"v.dhcp AS dhcp, (SELECT rf.name || '/' || rv.vid FROM vlan rv "      \
 	" JOIN fabric rf ON rf.id = rv.fabric_id WHERE rv.id = v.relay_vlan_id) " \
 	"AS relay_from, (SELECT count(*) FROM subnet s WHERE s.vlan_id = v.id) " \
-	"AS subnets FROM vlan v JOIN fabric f ON f.id = v.fabric_id "
-#define VLAN_TYPES "aaaaba"
+	"AS subnets, v.stop_on_rogue AS stop_on_rogue, EXISTS (SELECT 1 FROM " \
+	" dhcp_server d WHERE d.vlan_id = v.id AND d.gone IS NULL AND NOT "   \
+	IPAM_SQL_DHCP_ALLOWED("d") ") AS competing_dhcp "                     \
+	"FROM vlan v JOIN fabric f ON f.id = v.fabric_id "
+#define VLAN_TYPES "aaaabaabb"
 
 json_t *ipam_vlan_list(struct ipam *db, const char *fabric)
 {
@@ -380,8 +386,14 @@ json_t *ipam_vlan_show(struct ipam *db, const char *fabric, int vid)
 		"SELECT cidr FROM subnet WHERE vlan_id = ?1 ORDER BY cidr";
 	static const char sql_ifaces[] =
 		"SELECT name, source FROM interface WHERE vlan_id = ?1 ORDER BY name";
+	static const char sql_rogues[] =
+		"SELECT d.server_id AS server_id, d.mac AS mac, "
+		"nullif(d.interface, '') AS interface, d.last_seen AS last_seen, "
+		IPAM_SQL_DHCP_ALLOWED("d") " AS allowed FROM dhcp_server d "
+		"WHERE d.vlan_id = ?1 AND d.gone IS NULL "
+		"ORDER BY d.last_seen DESC, d.id";
 	sqlite3_stmt *st;
-	json_t *o, *sub, *ifs;
+	json_t *o, *sub, *ifs, *rogues;
 	int64_t id;
 
 	if (ipam_vlan_id(db, fabric, vid, &id) < 0)
@@ -400,7 +412,19 @@ json_t *ipam_vlan_show(struct ipam *db, const char *fabric, int vid)
 	if (st)
 		sqlite3_bind_int64(st, 1, id);
 	ifs = st ? ipam_rows_json(db, st, NULL) : NULL;
-	json_object_set_new(o, "subnet_list", sub ? sub : json_array());
-	json_object_set_new(o, "interfaces", ifs ? ifs : json_array());
+	st = ipam_stmt(db, sql_rogues);
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	rogues = st ? ipam_rows_json(db, st, "aaatb") : NULL;
+	if (!sub || !ifs || !rogues) {
+		json_decref(sub);
+		json_decref(ifs);
+		json_decref(rogues);
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "subnet_list", sub);
+	json_object_set_new(o, "interfaces", ifs);
+	json_object_set_new(o, "competing_dhcp", rogues);
 	return o;
 }

@@ -209,6 +209,57 @@ FEED("bootfile", "arch");
 static const char v7_drop_mac_index[] =
 "DROP INDEX address_by_mac;";
 
+/* FEED with the feed's table name apart (struct ipam_change holds 15
+ * bytes of it: "dhcp_server_allow" is 17) and keys that are expressions. */
+#define FEED_AS(T, N, KNEW, KOLD)                                           \
+	"CREATE TRIGGER " T "_feed_ins AFTER INSERT ON " T " BEGIN "        \
+	"INSERT INTO change (tbl, op, row_id, key) "                        \
+	"VALUES ('" N "', 'insert', NEW.rowid, " KNEW "); END;"             \
+	"CREATE TRIGGER " T "_feed_upd AFTER UPDATE ON " T " BEGIN "        \
+	"INSERT INTO change (tbl, op, row_id, key) "                        \
+	"VALUES ('" N "', 'update', NEW.rowid, " KNEW "); END;"             \
+	"CREATE TRIGGER " T "_feed_del AFTER DELETE ON " T " BEGIN "        \
+	"INSERT INTO change (tbl, op, row_id, key) "                        \
+	"VALUES ('" N "', 'delete', OLD.rowid, " KOLD "); END;"
+
+/* Version 8: competing DHCP servers (issue 7). A dhcp_server row is "gone"
+ * (the time it was marked) once unseen for dhcp-server-timeout, NULL while
+ * active; `via` says how it was last seen (probe, offer, ack, request). A
+ * row without a MAC comes from a client's REQUEST naming the server: there
+ * is at most one per (server, interface), and a sighting with a MAC fills
+ * it in (the partial index is the backstop; UNIQUE counts NULLs as
+ * distinct). The allow-list names a server by identifier or by MAC, never
+ * both; its feed entries say "dhcp_allow". dhcp_probe is the queue of
+ * on-demand probes racknet-dhcpd polls: a work queue, not the model, so it
+ * has no change feed. */
+static const char v8_rogue[] =
+"ALTER TABLE dhcp_server ADD COLUMN gone INTEGER;"
+"ALTER TABLE dhcp_server ADD COLUMN via TEXT;"
+"CREATE UNIQUE INDEX dhcp_server_nomac ON dhcp_server(server_id, interface)"
+"  WHERE mac IS NULL;"
+"CREATE INDEX dhcp_server_vlan ON dhcp_server(vlan_id);"
+"CREATE INDEX dhcp_server_seen ON dhcp_server(last_seen);"
+"CREATE TABLE dhcp_server_allow ("
+"  id INTEGER PRIMARY KEY,"
+"  server_id BLOB UNIQUE,"
+"  mac TEXT UNIQUE,"
+"  comment TEXT,"
+"  CHECK ((server_id IS NULL) <> (mac IS NULL)));"
+"ALTER TABLE vlan ADD COLUMN stop_on_rogue INTEGER NOT NULL DEFAULT 0;"
+"CREATE TABLE dhcp_probe ("
+"  id INTEGER PRIMARY KEY,"
+"  interface TEXT,"
+"  vlan_id INTEGER REFERENCES vlan(id) ON DELETE CASCADE,"
+"  requested INTEGER NOT NULL,"
+"  started INTEGER,"
+"  done INTEGER,"
+"  sent INTEGER,"
+"  found INTEGER,"
+"  error TEXT);"
+"CREATE INDEX dhcp_probe_vlan ON dhcp_probe(vlan_id);"
+FEED_AS("dhcp_server_allow", "dhcp_allow", "coalesce(NEW.server_id, NEW.mac)",
+	"coalesce(OLD.server_id, OLD.mac)");
+
 const struct ipam_migration ipam_migrations[] = {
 	{ v1_model, NULL },
 	{ v2_feed, NULL },
@@ -217,6 +268,7 @@ const struct ipam_migration ipam_migrations[] = {
 	{ v5_boot, NULL },
 	{ v6_bootfile, NULL },
 	{ v7_drop_mac_index, NULL },
+	{ v8_rogue, NULL },
 };
 
 const int ipam_migration_count =

@@ -1,7 +1,8 @@
 /*
- * Settings and observed DHCP servers. Settings are a fixed schema: each key
- * has a type, bounds and a default here, so a typo in a key or a value is an
- * error at `racknet setting set` time, not a surprise in a daemon later.
+ * Settings: a fixed schema. Each key has a type, bounds and a default here,
+ * so a typo in a key or a value is an error at `racknet setting set` time,
+ * not a surprise in a daemon later. (Observed DHCP servers moved to
+ * ipam_rogue.c.)
  */
 #include "ipam_int.h"
 
@@ -55,6 +56,16 @@ static const struct setting_def settings[] = {
 	  "seconds a declined or answering address is held out of use" },
 	{ "dhcp-lease-retention", ST_INT, 0, 31536000, "86400",
 	  "seconds an expired lease is remembered for its client" },
+	{ "dhcp-probe-interval", ST_INT, 0, 86400, "600",
+	  "seconds between probes for competing DHCP servers (0: no probe on "
+	  "start nor periodically; on demand still works)" },
+	{ "dhcp-probe-wait", ST_INT, 1, 60, "3",
+	  "seconds a probe listens for offers" },
+	{ "dhcp-probe-unmanaged", ST_BOOL, 0, 0, "off",
+	  "also probe interfaces that are on no served subnet" },
+	{ "dhcp-server-timeout", ST_INT, 1, 604800, "1800",
+	  "seconds without a sighting before a competing server is reported "
+	  "gone" },
 	{ "boot-default-profile", ST_PROFILE, 0, 0, "local",
 	  "boot profile of hosts that name none" },
 	{ "boot-unknown-profile", ST_PROFILE, 0, 0, "unknown",
@@ -237,71 +248,6 @@ json_t *ipam_setting_list(struct ipam *db)
 			"help", d->help));
 	}
 	return arr;
-}
-
-int ipam_dhcp_server_observe(struct ipam *db, const struct ipam_dhcp_seen *s,
-			     int64_t now)
-{
-	static const char sql[] =
-		"INSERT INTO dhcp_server (server_id, src_ip, mac, interface, vlan_id, "
-		"offered, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) "
-		"ON CONFLICT (server_id, mac, interface) DO UPDATE SET "
-		"src_ip = excluded.src_ip, vlan_id = coalesce(excluded.vlan_id, vlan_id), "
-		"offered = coalesce(excluded.offered, offered), "
-		"last_seen = excluded.last_seen, count = count + 1";
-	char mac[MAC_STRLEN];
-	sqlite3_stmt *st;
-	int r = ipam_write_begin(db);
-
-	if (r < 0)
-		return r;
-	st = ipam_stmt(db, sql);
-	if (st) {
-		ipam_bind_ip(st, 1, &s->server_id);
-		if (s->src_ip.family)
-			ipam_bind_ip(st, 2, &s->src_ip);
-		ipam_bind_text(st, 3, mac_format(&s->mac, mac, sizeof(mac)));
-		ipam_bind_text(st, 4, s->ifname ? s->ifname : "");
-		if (s->vlan_id)
-			sqlite3_bind_int64(st, 5, s->vlan_id);
-		if (s->offered.family)
-			ipam_bind_ip(st, 6, &s->offered);
-		sqlite3_bind_int64(st, 7, now);
-	}
-	return ipam_write_end(db, ipam_exec_stmt(db, st, "record DHCP server"));
-}
-
-int ipam_dhcp_server_rm(struct ipam *db, const char *server_id)
-{
-	struct ip_addr ip;
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = ipam_parse_ip(db, server_id, "server identifier", &ip)) < 0)
-		return r;
-	r = ipam_write_begin(db);
-	if (r < 0)
-		return r;
-	st = ipam_stmt(db, "DELETE FROM dhcp_server WHERE server_id = ?1");
-	if (st)
-		ipam_bind_ip(st, 1, &ip);
-	r = ipam_exec_stmt(db, st, "forget DHCP server");
-	if (r == 0 && sqlite3_changes(db->sql) == 0)
-		r = ipam_fail(db, -ENOENT, "no DHCP server %s has been seen",
-			      server_id);
-	return ipam_write_end(db, r);
-}
-
-json_t *ipam_dhcp_server_list(struct ipam *db)
-{
-	return ipam_rows_json(db, ipam_stmt(db,
-		"SELECT d.server_id AS server_id, d.src_ip AS source, d.mac AS mac, "
-		"d.interface AS interface, f.name || '/' || v.vid AS vlan, "
-		"d.offered AS offered, d.first_seen AS first_seen, "
-		"d.last_seen AS last_seen, d.count AS count FROM dhcp_server d "
-		"LEFT JOIN vlan v ON v.id = d.vlan_id "
-		"LEFT JOIN fabric f ON f.id = v.fabric_id "
-		"ORDER BY d.last_seen DESC"), "aaaaaatta");
 }
 
 int64_t ipam_setting_int(struct ipam *db, const char *key)

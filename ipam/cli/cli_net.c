@@ -82,6 +82,10 @@ static int vlan_opts(const struct cli_verb *v, struct cli_args *a,
 	o->mtu = s ? (int)mtu : 0;
 	if ((s = cli_opt(v, a, "dhcp")) && cli_parse_onoff(s, "--dhcp", &o->dhcp))
 		return EXIT_USAGE;
+	o->stop_on_rogue = -1;
+	if ((s = cli_opt(v, a, "stop-on-rogue")) &&
+	    cli_parse_onoff(s, "--stop-on-rogue", &o->stop_on_rogue))
+		return EXIT_USAGE;
 	return 0;
 }
 
@@ -133,19 +137,22 @@ static int vlan_show(struct ipam *db, const struct cli_verb *v,
 	return cli_print(db, ipam_vlan_show(db, fabric, vid), a->json);
 }
 
-#define VLAN_OPTS { "name=", "mtu=", "dhcp=", "relay-from=" }
+#define VLAN_OPTS { "name=", "mtu=", "dhcp=", "relay-from=", \
+		    "stop-on-rogue=" }
 const struct cli_object cli_vlan = {
 	"vlan", "VLANs of a fabric (VID 0 is the untagged one)",
 	(const struct cli_verb[]){
 		{ "add", "FABRIC VID [--name N] [--mtu N] [--dhcp on|off] "
-		  "[--relay-from FABRIC/VID]", "add a VLAN", 2, 2, VLAN_OPTS,
+		  "[--relay-from FABRIC/VID] [--stop-on-rogue on|off]",
+		  "add a VLAN (--stop-on-rogue: no DHCP service on it while an "
+		  "unknown DHCP server is active there)", 2, 2, VLAN_OPTS,
 		  vlan_addset },
 		{ "list", "[FABRIC] [--json]", "list VLANs", 0, 1, { 0 }, vlan_list },
-		{ "show", "FABRIC/VID [--json]", "show a VLAN, its subnets and "
-		  "interfaces", 1, 2, { 0 }, vlan_show },
+		{ "show", "FABRIC/VID [--json]", "show a VLAN, its subnets, "
+		  "interfaces and competing DHCP servers", 1, 2, { 0 }, vlan_show },
 		{ "set", "FABRIC/VID [--name N] [--mtu N] [--dhcp on|off] "
-		  "[--relay-from FABRIC/VID|'']", "change a VLAN", 1, 2, VLAN_OPTS,
-		  vlan_addset },
+		  "[--relay-from FABRIC/VID|''] [--stop-on-rogue on|off]",
+		  "change a VLAN", 1, 2, VLAN_OPTS, vlan_addset },
 		{ "rm", "FABRIC/VID [--force]", "remove a VLAN (--force: with its "
 		  "subnets)", 1, 2, { "force" }, vlan_rm },
 		{ 0 },

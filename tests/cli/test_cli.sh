@@ -290,8 +290,8 @@ t_help() {
 		[lease]="list show"
 		[domain]="add list set rm"
 		[record]="add list rm"
-		[dhcp]="stats"
-		[dhcp-server]="list rm"
+		[dhcp]="stats probe"
+		[dhcp-server]="list rm allow disallow allowed"
 		[setting]="set show list rm"
 		[changes]="list generation"
 		[boot-profile]="add list set rm"
@@ -1356,6 +1356,195 @@ t_ntp() {
 	fails 2 "ntp has no verb 'show'" ntp show
 }
 
+# Competing DHCP servers (issue 7): the VLAN policy, the allow-list, what
+# dhcp-server list and vlan list/show say of sightings (written with sqlite3
+# as racknet-dhcpd records them), the settings, and `dhcp probe` answered by
+# a stand-in for racknet-dhcpd, refused, and with nobody to take it.
+# fake_dhcpd SQL: run SQL every 100 ms until its last statement changed a
+# row (it answers the probe request the CLI filed meanwhile), at most 10 s.
+fake_dhcpd() {
+	local i n
+	for i in $(seq 100); do
+		sleep 0.1
+		n=$(sqlite3 "$RACKNET_DB" ".timeout 2000" "$1" \
+			"SELECT changes()" 2>/dev/null) || continue
+		[ "${n:-0}" -gt 0 ] && return 0
+	done
+	return 1
+}
+
+t_rogue() {
+	AREA=rogue
+	fresh_db rogue
+	says "racknet dhcp-server allow SERVER-ID|MAC [--comment TEXT]" \
+		dhcp-server allow --help
+	says "racknet dhcp-server disallow SERVER-ID|MAC" \
+		dhcp-server disallow --help
+	says "racknet dhcp-server allowed [--json]" dhcp-server allowed --help
+	says "racknet dhcp probe [--interface IF] [--vlan FABRIC/VID] [--json]" \
+		dhcp probe --help
+	says "[--relay-from FABRIC/VID] [--stop-on-rogue on|off]" vlan add --help
+	says "[--stop-on-rogue on|off]" vlan set --help
+
+	# The per-VLAN policy: off unless asked; set changes only what it is
+	# given.
+	ok fabric add lab
+	ok vlan add lab 0
+	ok vlan add lab 42 --stop-on-rogue on
+	jqe '.stop_on_rogue == true and .competing_dhcp == []' \
+		vlan show lab/42 --json
+	jqe '.stop_on_rogue == false' vlan show lab/0 --json
+	ok vlan set lab/42 --name prov
+	jqe '.stop_on_rogue == true and .name == "prov"' vlan show lab/42 --json
+	ok vlan set lab/42 --stop-on-rogue off
+	jqe '.stop_on_rogue == false' vlan show lab/42 --json
+	ok vlan set lab 42 --stop-on-rogue=on
+	jqe 'map(.stop_on_rogue) == [false, true] and
+	     all(.[]; .competing_dhcp == false)' vlan list --json
+	fails 2 "--stop-on-rogue must be on or off, not 'yes'" \
+		vlan set lab/42 --stop-on-rogue yes
+	fails 2 "--stop-on-rogue needs a value" vlan add lab 43 --stop-on-rogue
+	fails 1 "VLAN lab/7 does not exist" vlan set lab/7 --stop-on-rogue on
+
+	# The allow-list: by server identifier or MAC, normalised.
+	jqe 'length == 0' dhcp-server allowed --json
+	ok dhcp-server allow 10.0.0.250 --comment "site DHCP"
+	ok dhcp-server allow 52-54-00-AB-CD-EF
+	jqe '. == [{"who": "10.0.0.250", "comment": "site DHCP"},
+	     {"who": "52:54:00:ab:cd:ef", "comment": null}]' \
+		dhcp-server allowed --json
+	says_re '10\.0\.0\.250 +site DHCP' dhcp-server allowed
+	fails 1 "DHCP server 10.0.0.250 is already on the allow-list" \
+		dhcp-server allow 10.0.0.250
+	fails 1 "DHCP server 52:54:00:AB:CD:EF is already on the allow-list" \
+		dhcp-server allow 52:54:00:AB:CD:EF
+	fails 2 "'zz:zz' is neither a DHCP server identifier (an IPv4 address) nor a MAC address" \
+		dhcp-server allow zz:zz
+	fails 2 "'52:54:00:00:00' is neither a DHCP server identifier" \
+		dhcp-server disallow 52:54:00:00:00
+	fails 2 "'fd00::1' is not a DHCP server identifier: DHCPv4 servers are named by an IPv4 address" \
+		dhcp-server allow fd00::1
+	fails 2 "usage: racknet dhcp-server allow SERVER-ID|MAC" \
+		dhcp-server allow
+	fails 2 "unknown option --note" dhcp-server allow 10.0.0.9 --note x
+	fails 1 "the comment must be printable text of at most 255 bytes" \
+		dhcp-server allow 10.0.0.9 --comment "$(printf 'a\tb')"
+	fails 1 "DHCP server 10.0.0.9 is not on the allow-list" \
+		dhcp-server disallow 10.0.0.9
+	fails 1 "DHCP server 52:54:00:00:00:09 is not on the allow-list" \
+		dhcp-server disallow 52:54:00:00:00:09
+	ok dhcp-server disallow 52:54:00:AB:CD:EF
+	jqe 'map(.who) == ["10.0.0.250"]' dhcp-server allowed --json
+	jqe '[.[] | select(.table == "dhcp_allow")] | length == 3' \
+		changes list --json
+
+	# The settings.
+	jqe '.value == "600"' setting show dhcp-probe-interval --json
+	jqe '.value == "3"' setting show dhcp-probe-wait --json
+	jqe '.value == "off"' setting show dhcp-probe-unmanaged --json
+	jqe '.value == "1800"' setting show dhcp-server-timeout --json
+	ok setting set dhcp-probe-interval 0
+	ok setting set dhcp-probe-unmanaged on
+	fails 1 "dhcp-probe-interval must be a number from 0 to 86400" \
+		setting set dhcp-probe-interval 86401
+	fails 1 "dhcp-probe-wait must be a number from 1 to 60" \
+		setting set dhcp-probe-wait 0
+	fails 1 "dhcp-server-timeout must be a number from 1 to 604800" \
+		setting set dhcp-server-timeout 0
+	fails 1 "dhcp-probe-unmanaged must be on or off" \
+		setting set dhcp-probe-unmanaged maybe
+
+	# dhcp probe: what is refused before any request is filed.
+	fails 1 "VLAN lab/9 does not exist" dhcp probe --vlan lab/9
+	fails 2 "'lab' is not a VLAN: write FABRIC/VID" dhcp probe --vlan lab
+	fails 2 "'a b' is not an interface name" dhcp probe --interface 'a b'
+	fails 2 "'averyveryverylongifname' is not an interface name" \
+		dhcp probe --interface averyveryverylongifname
+	fails 2 "dhcp probe: unexpected argument 'now'" dhcp probe now
+
+	if ! command -v sqlite3 >/dev/null; then
+		CMDLINE="sqlite3"
+		RC=-
+		OUT=
+		ERR=
+		fail "sqlite3 (package sqlite3) to write sightings"
+	else
+		# 10.0.0.250 (allowed) and .251 active on lab/42, .252 gone,
+		# all seen long ago; lab/42 is VLAN id 2.
+		check "sightings written" sqlite3 "$RACKNET_DB" "
+			INSERT INTO dhcp_server (server_id, src_ip, mac,
+			  interface, vlan_id, offered, first_seen, last_seen,
+			  count, via, gone) VALUES
+			 (x'0a0000fa', x'0a0000fa', '02:00:00:00:00:fa', 'br42',
+			  2, x'0a000064', 1000, 1100, 3, 'probe', NULL),
+			 (x'0a0000fb', NULL, NULL, 'br42', 2, NULL, 1000, 1200,
+			  1, 'request', NULL),
+			 (x'0a0000fc', x'0a0000fc', '02:00:00:00:00:fc', 'br0',
+			  1, NULL, 900, 1000, 2, 'offer', 5000)"
+		jqe 'length == 3 and map(.server_id) ==
+		     ["10.0.0.251", "10.0.0.250", "10.0.0.252"] and
+		     (.[0] | .state == "active" and .allowed == false and
+		      .mac == null and .source == null and .via == "request"
+		      and .vlan == "lab/42") and
+		     (.[1] | .state == "active" and .allowed == true and
+		      .mac == "02:00:00:00:00:fa" and .interface == "br42" and
+		      .offered == "10.0.0.100" and .count == 3 and
+		      .first_seen == "1970-01-01T00:16:40Z") and
+		     (.[2] | .state == "gone" and .vlan == "lab/0")' \
+			dhcp-server list --json
+		says_re 'STATE +ALLOWED' dhcp-server list
+		says_re '10\.0\.0\.252 .* offer +gone +no' dhcp-server list
+		jqe 'map(.competing_dhcp) == [false, true]' vlan list --json
+		jqe '.competing_dhcp | length == 2 and
+		     map(.server_id) == ["10.0.0.251", "10.0.0.250"] and
+		     map(.allowed) == [false, true] and
+		     .[1].interface == "br42" and
+		     .[1].last_seen == "1970-01-01T00:18:20Z"' \
+			vlan show lab/42 --json
+		says "competing_dhcp:" vlan show lab/42
+		ok dhcp-server rm 10.0.0.251
+		jqe 'map(.competing_dhcp) == [false, false]' vlan list --json
+
+		# A stand-in for racknet-dhcpd answers a probe: the probe's
+		# row and the servers seen since it started (not the old ones).
+		fake_dhcpd "UPDATE dhcp_probe SET
+			  started = strftime('%s', 'now') - 1,
+			  done = strftime('%s', 'now'), sent = 2, found = 1
+			WHERE done IS NULL;
+			INSERT INTO dhcp_server (server_id, src_ip, mac, interface,
+			  vlan_id, first_seen, last_seen, via)
+			SELECT x'0a0000fd', x'0a0000fd', '02:00:00:00:00:fd',
+			  'br42', 2, strftime('%s', 'now'),
+			  strftime('%s', 'now'), 'probe' WHERE changes() > 0;" &
+		jqe '(.probe | .sent == 2 and .found == 1 and .error == null
+		      and .interface == "br42" and .vlan == "lab/42" and
+		      (.done | type) == "string") and
+		     (.servers | map(.server_id) == ["10.0.0.253"])' \
+			dhcp probe --interface br42 --vlan lab/42 --json
+		wait
+		fake_dhcpd "UPDATE dhcp_probe SET
+			  started = strftime('%s', 'now') - 1,
+			  done = strftime('%s', 'now'), sent = 2, found = 1
+			WHERE done IS NULL" &
+		says_re '^probed 2 interfaces for 1 s: 1 offer from other servers' \
+			dhcp probe
+		wait
+		fake_dhcpd "UPDATE dhcp_probe SET
+			  started = strftime('%s', 'now'),
+			  done = strftime('%s', 'now'), sent = 0, found = 0,
+			  error = 'eth9 is not an interface racknet-dhcpd serves'
+			WHERE done IS NULL" &
+		fails 1 "the probe failed: eth9 is not an interface racknet-dhcpd serves" \
+			dhcp probe --interface eth9
+		wait
+	fi
+
+	# Nobody to take the request: given up after dhcp-probe-wait + 10 s.
+	ok setting set dhcp-probe-wait 1
+	fails 1 "racknet-dhcpd did not take the probe request within 11 s: is it running? (racknet status)" \
+		dhcp probe --interface eth0
+}
+
 t_init_and_db
 t_help
 t_usage_errors
@@ -1368,6 +1557,7 @@ t_leases
 t_boot
 t_bootfile
 t_ntp
+t_rogue
 
 echo "racknet CLI ($RACKNET): $checks checks, $failed failed"
 [ "$failed" -eq 0 ]

@@ -37,7 +37,10 @@ static void make_version(struct fixture *f, int v)
 		"INSERT INTO host (id, hostname, boot) VALUES (1, 'node1', 'os');"
 		"INSERT INTO host_mac (mac, host_id) VALUES ('52:54:00:00:00:02', 1);"
 		"INSERT INTO address (subnet_id, ip, state, mac, host_id, updated) "
-		"  VALUES (1, x'0a000065', 'static', '52:54:00:00:00:02', 1, 0);",
+		"  VALUES (1, x'0a000065', 'static', '52:54:00:00:00:02', 1, 0);"
+		"INSERT INTO dhcp_server (server_id, src_ip, mac, interface, "
+		"  vlan_id, first_seen, last_seen, count) VALUES (x'0a0000fa', "
+		"  x'0a0000fa', '02:00:00:00:00:fa', 'br0', 1, 900, 950, 4);",
 		NULL, NULL, NULL), SQLITE_OK);
 	/* A boot profile from version 5 on (version 6 gives it a bootfile
 	 * column). */
@@ -103,6 +106,43 @@ static void bootfile_checks(struct ipam *db, int v)
 	CHECK_INT(ipam_boot_profile_bootfile_set(db, "os", "os.efi"), 0);
 }
 
+/* Version 8: an older sighting is active and merges with new ones; the
+ * allow-list, the VLAN policy and the probe queue work. */
+static void rogue_checks(struct ipam *db)
+{
+	struct ipam_vlan_opts on = { .dhcp = -1, .stop_on_rogue = 1 };
+	struct ipam_dhcp_seen s = { .mac = { { 2, 0, 0, 0, 0, 0xfa } },
+				    .has_mac = true, .ifname = "br0",
+				    .vlan_id = 1, .via = "probe" };
+	struct ipam_dhcp_probe p;
+	bool allowed = true;
+	int64_t id = 0;
+	json_t *l;
+
+	ip_parse(&s.server_id, "10.0.0.250");
+	CHECK_INT(ipam_dhcp_server_observe(db, &s, 1000, &allowed), 0);
+	CHECK(!allowed);
+	l = ipam_dhcp_server_list(db, 0);
+	CHECK_INT(json_array_size(l), 1);
+	CHECK_INT(json_integer_value(json_object_get(json_array_get(l, 0),
+						     "count")), 5);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(l, 0),
+						    "state")), "active");
+	json_decref(l);
+	CHECK_INT(ipam_vlan_set(db, "lab", 0, &on), 0);
+	l = ipam_dhcp_rogue_vlans(db);
+	CHECK_INT(json_array_size(l), 1);
+	json_decref(l);
+	CHECK_INT(ipam_dhcp_server_allow(db, "10.0.0.250", "old"), 0);
+	l = ipam_dhcp_rogue_vlans(db);
+	CHECK_INT(json_array_size(l), 0);
+	json_decref(l);
+	CHECK_INT(ipam_dhcp_probe_request(db, "br0", "lab/0", 1000, &id), 0);
+	CHECK_INT(ipam_dhcp_probe_take(db, 1001, &p), 1);
+	CHECK_INT(p.id, id);
+	CHECK_INT(ipam_dhcp_probe_done(db, id, 1004, 1, 0, NULL), 0);
+}
+
 /* Version 6's index holds one global row per architecture, which a plain
  * UNIQUE (arch, subnet_id) would not: NULLs are all distinct there. */
 TEST(bootfile_scope_is_unique)
@@ -134,7 +174,7 @@ TEST(fresh_reaches_latest)
 	struct ipam *db = fx_open(&fx);
 
 	CHECK_INT(ipam_schema_version(db), ipam_schema_latest());
-	CHECK(ipam_schema_latest() >= 6);
+	CHECK(ipam_schema_latest() >= 8);
 	fx_close(&fx);
 }
 
@@ -188,6 +228,7 @@ TEST(every_older_version_migrates)
 		 * rows, an older profile gains an empty bootfile, and both
 		 * reach the change feed. */
 		bootfile_checks(db, v);
+		rogue_checks(db);
 		ipam_close(db);
 		fx_rmdir(&fx);
 	}

@@ -417,30 +417,6 @@ TEST(interface_rules)
 	fx_close(&fx);
 }
 
-TEST(dhcp_server_observe)
-{
-	struct ipam *db = fx_open(&fx);
-	struct ipam_dhcp_seen s = { .mac = { { 2, 0, 0, 0, 0, 1 } },
-				    .ifname = "br0" };
-	json_t *l;
-
-	ip_parse(&s.server_id, "10.0.0.250");
-	ip_parse(&s.src_ip, "10.0.0.250");
-	CHECK_INT(ipam_dhcp_server_observe(db, &s, 1000), 0);
-	CHECK_INT(ipam_dhcp_server_observe(db, &s, 2000), 0);
-	l = ipam_dhcp_server_list(db);
-	CHECK_INT(json_array_size(l), 1);
-	CHECK_INT(json_integer_value(json_object_get(json_array_get(l, 0),
-						     "count")), 2);
-	CHECK_STR(json_string_value(json_object_get(json_array_get(l, 0),
-						    "server_id")), "10.0.0.250");
-	json_decref(l);
-	CHECK_FAILS(db, ipam_dhcp_server_rm(db, "10.0.0.9"), -ENOENT,
-		    "no DHCP server 10.0.0.9 has been seen");
-	CHECK_INT(ipam_dhcp_server_rm(db, "10.0.0.250"), 0);
-	fx_close(&fx);
-}
-
 int main(void)
 {
 	RUN(fabric_rules);
@@ -454,6 +430,5 @@ int main(void)
 	RUN(dns_rules);
 	RUN(setting_rules);
 	RUN(interface_rules);
-	RUN(dhcp_server_observe);
 	return test_done();
 }
