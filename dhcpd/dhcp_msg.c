@@ -236,7 +236,7 @@ static bool area_used(const struct dhcp_msg *m, int a)
 
 /* The fixed header and the cookie; where each option area lies. */
 static int msg_header(struct dhcp_msg *m, const void *buf, size_t len,
-		      const uint8_t *area_p[AREA_MAX],
+		      int op, const uint8_t *area_p[AREA_MAX],
 		      size_t area_len[AREA_MAX], const char **why)
 {
 	struct wire_rd r;
@@ -262,8 +262,9 @@ static int msg_header(struct dhcp_msg *m, const void *buf, size_t len,
 	cookie = wire_rd_u32(&r);
 	if (!wire_rd_ok(&r))
 		return parse_fail(why, "truncated header");
-	if (m->op != DHCP_BOOTREQUEST)
-		return parse_fail(why, "not a BOOTREQUEST");
+	if (m->op != op)
+		return parse_fail(why, op == DHCP_BOOTREQUEST ?
+				  "not a BOOTREQUEST" : "not a BOOTREPLY");
 	if (m->hlen > sizeof(m->chaddr))
 		return parse_fail(why, "bad hardware address length");
 	if (cookie != DHCP_COOKIE)
@@ -322,15 +323,15 @@ static int msg_options(struct dhcp_msg *m, const uint8_t *area_p[AREA_MAX],
 	return 0;
 }
 
-int dhcp_parse(struct dhcp_msg *m, const void *buf, size_t len,
-	       const char **why)
+static int parse_op(struct dhcp_msg *m, const void *buf, size_t len, int op,
+		    const char **why)
 {
 	const uint8_t *area_p[AREA_MAX];
 	size_t area_len[AREA_MAX];
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	rc = msg_header(m, buf, len, area_p, area_len, why);
+	rc = msg_header(m, buf, len, op, area_p, area_len, why);
 	if (rc < 0)
 		return rc;
 	rc = msg_options(m, area_p, area_len, why);
@@ -343,6 +344,18 @@ int dhcp_parse(struct dhcp_msg *m, const void *buf, size_t len,
 		field_copy(m->file, sizeof(m->file), area_p[AREA_FILE],
 			   FILE_LEN);
 	return msg_decode(m, why);
+}
+
+int dhcp_parse(struct dhcp_msg *m, const void *buf, size_t len,
+	       const char **why)
+{
+	return parse_op(m, buf, len, DHCP_BOOTREQUEST, why);
+}
+
+int dhcp_parse_reply(struct dhcp_msg *m, const void *buf, size_t len,
+		     const char **why)
+{
+	return parse_op(m, buf, len, DHCP_BOOTREPLY, why);
 }
 
 const uint8_t *dhcp_client_id(const struct dhcp_msg *m, size_t *ret_len)

@@ -98,6 +98,10 @@ struct dhcp_msg {
  */
 int dhcp_parse(struct dhcp_msg *m, const void *buf, size_t len,
 	       const char **why);
+/* The same for a BOOTREPLY (another server's OFFER, ACK or NAK, seen by
+ * the detection of competing servers). */
+int dhcp_parse_reply(struct dhcp_msg *m, const void *buf, size_t len,
+		     const char **why);
 
 /* The client's key: option 61 when present (non-empty), else chaddr. */
 const uint8_t *dhcp_client_id(const struct dhcp_msg *m, size_t *ret_len);

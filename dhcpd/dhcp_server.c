@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dhcp_boot.h"
+#include "dhcp_probe.h"
 #include "log.h"
 
 #define MAX_CAND 16
@@ -91,13 +92,7 @@ static uint32_t our_ip(const struct ctx *c, const struct dhcp_subnet *sn)
 
 static bool is_ours(const struct ctx *c, uint32_t ip)
 {
-	if (ip == c->rx->local_ip)
-		return true;
-	for (size_t i = 0; i < c->v->nifs; i++)
-		for (size_t j = 0; j < c->v->ifs[i].k.naddr; j++)
-			if (c->v->ifs[i].k.addr[j].ip == ip)
-				return true;
-	return false;
+	return ip == c->rx->local_ip || dhcp_view_is_ours(c->v, ip);
 }
 
 static void drop(struct ctx *c, const char *fmt, ...)
@@ -202,7 +197,38 @@ static bool choose_network(struct ctx *c)
 		drop(c, "DHCP is off on VLAN %s", c->cand[0]->vlan);
 		return false;
 	}
+	for (size_t i = 0; i < c->s->nstopped; i++)
+		if (c->s->stopped[i] == c->cand[0]->vlan_id) {
+			c->s->counters->stopped++;
+			drop(c, "DHCP is stopped on VLAN %s while a competing "
+			     "server is active there", c->cand[0]->vlan);
+			return false;
+		}
 	return true;
+}
+
+/* A client's REQUEST names a server that is not ours: another DHCP
+ * server answers on this network (passive detection, no traffic). */
+static void heard_request(struct ctx *c)
+{
+	const struct dhcp_netif *nif = dhcp_view_netif(c->v, c->rx->ifindex);
+	struct ipam_dhcp_seen seen = {
+		.ifname = nif ? nif->k.name : "",
+		.vlan_id = nif ? nif->vlan_id : 0,
+		.via = "request",
+	};
+
+	if (!c->s->heard)
+		return;
+	if (c->m->giaddr)
+		for (size_t i = 0; i < c->v->nsubnets; i++)
+			if (in_subnet(&c->v->subnets[i], c->m->giaddr))
+				seen.vlan_id = c->v->subnets[i].vlan_id;
+	ip_set_v4(&seen.server_id, c->m->server_id);
+	if (c->m->giaddr)
+		ip_set_v4(&seen.src_ip, c->m->giaddr);
+	c->s->counters->heard++;
+	c->s->heard(c->s->heard_ctx, c->rx->ifindex, &seen);
 }
 
 /* Option data that must live until the reply is built. */
@@ -446,9 +472,13 @@ static const struct dhcp_subnet *held_on(struct ctx *c, struct ipam_lease *l)
 	return NULL;
 }
 
+/* A DISCOVER is answered with an address held for DHCP_OFFER_SECS. Another
+ * racknet's probe for competing servers gets the address it would have,
+ * held for nobody and not pinged: a probe never takes from the pool. */
 static void on_discover(struct ctx *c)
 {
 	const struct dhcp_subnet *order[MAX_CAND], *sn = NULL;
+	bool probe = dhcp_probe_is(c->m);
 	struct ip_addr want;
 	struct ipam_lease l;
 	size_t n = 0;
@@ -464,8 +494,8 @@ static void on_discover(struct ctx *c)
 		sn = order[i];
 		r = ipam_lease_alloc(c->s->db, sn->id, &c->client,
 				     c->m->requested_ip ? &want : NULL,
-				     DHCP_OFFER_SECS, c->now, IPAM_ALLOC_OFFER,
-				     &l);
+				     DHCP_OFFER_SECS, c->now, IPAM_ALLOC_OFFER |
+				     (probe ? IPAM_ALLOC_DRYRUN : 0), &l);
 	}
 	if (r == -ENOSPC) {
 		c->s->counters->exhausted++;
@@ -477,7 +507,7 @@ static void on_discover(struct ctx *c)
 		db_error(c, "cannot offer an address");
 		return;
 	}
-	if (l.fresh && c->v->ping_check && !c->rx->ping_done &&
+	if (l.fresh && !probe && c->v->ping_check && !c->rx->ping_done &&
 	    c->rx->pings_answered < DHCP_PING_TRIES) {
 		c->out->action = DHCP_PING;
 		c->out->ping_ip = ip_v4(&l.ip);
@@ -486,6 +516,9 @@ static void on_discover(struct ctx *c)
 		return;
 	}
 	reply(c, DHCP_OFFER, sn, ip_v4(&l.ip), lease_secs(c, sn), NULL);
+	if (probe && c->out->action == DHCP_SEND)
+		strncat(c->out->note, " (a probe for DHCP servers: not held)",
+			sizeof(c->out->note) - strlen(c->out->note) - 1);
 }
 
 /* Grant exactly `ip` on sn (ACK) or say why not (NAK). */
@@ -676,6 +709,9 @@ void dhcp_handle(struct dhcp_server *s, const struct dhcp_rx *rx, int64_t now,
 	if (!c.client.client_id_len)
 		c.client.client_id = NULL;
 	c.client.hostname = m->hostname[0] ? m->hostname : NULL;
+	if (m->type == DHCP_REQUEST && m->server_id &&
+	    !is_ours(&c, m->server_id))
+		heard_request(&c);
 	if (!choose_network(&c))
 		return;
 	switch (m->type) {
@@ -712,13 +748,16 @@ static void set_count(json_t *o, const char *prefix, int type, uint64_t n)
 
 json_t *dhcp_counters_json(const struct dhcp_counters *c)
 {
-	json_t *o = json_pack("{sIsIsIsIsIsI}",
+	json_t *o = json_pack("{sIsIsIsIsIsIsIsIsI}",
 			      "malformed", (json_int_t)c->malformed,
 			      "dropped", (json_int_t)c->dropped,
 			      "pool_exhausted", (json_int_t)c->exhausted,
 			      "conflicts", (json_int_t)c->conflicts,
 			      "pings", (json_int_t)c->pings,
-			      "db_errors", (json_int_t)c->db_errors);
+			      "db_errors", (json_int_t)c->db_errors,
+			      "probes", (json_int_t)c->probes,
+			      "heard", (json_int_t)c->heard,
+			      "rogue_stopped", (json_int_t)c->stopped);
 
 	for (int t = DHCP_DISCOVER; o && t < DHCP_TYPE_MAX; t++)
 		set_count(o, "rx_", t, c->rx[t]);

@@ -89,11 +89,18 @@ int dhcp_view_build(struct dhcp_view *v, const json_t *cfg,
 void dhcp_view_free(struct dhcp_view *v);
 const struct dhcp_netif *dhcp_view_netif(const struct dhcp_view *v,
 					 int ifindex);
+/* Whether ip is an address of one of our interfaces. */
+bool dhcp_view_is_ours(const struct dhcp_view *v, uint32_t ip);
+/* "fabric/vid" of a VLAN that has a subnet, else NULL. */
+const char *dhcp_view_vlan_name(const struct dhcp_view *v, int64_t vlan_id);
 
 /* Counters, printed on SIGUSR1 and published for `racknet dhcp stats`. */
 struct dhcp_counters {
 	uint64_t rx[DHCP_TYPE_MAX], tx[DHCP_TYPE_MAX];
 	uint64_t malformed, dropped, exhausted, conflicts, db_errors, pings;
+	/* Competing servers: probes sent, their packets recorded, packets
+	 * left unanswered on a VLAN stopped for one (stop-on-rogue). */
+	uint64_t probes, heard, stopped;
 };
 json_t *dhcp_counters_json(const struct dhcp_counters *c);
 
@@ -138,6 +145,13 @@ struct dhcp_server {
 	uint16_t port;			/* server port; clients are port + 1 */
 	struct dhcp_msg msg;		/* scratch, too big for the stack */
 	struct ipam_machine machine;	/* scratch: a boot client's host */
+	/* Competing servers. A client's REQUEST naming a server that is
+	 * not ours is passed to heard(heard_ctx, ...) (may be NULL). While
+	 * a VLAN is in stopped[], nothing on it is answered. */
+	void (*heard)(void *ctx, int ifindex, const struct ipam_dhcp_seen *s);
+	void *heard_ctx;
+	const int64_t *stopped;
+	size_t nstopped;
 };
 
 /* Handle one packet at time now, inside the caller's IPAM transaction.

@@ -326,3 +326,20 @@ const struct dhcp_netif *dhcp_view_netif(const struct dhcp_view *v,
 			return &v->ifs[i];
 	return NULL;
 }
+
+bool dhcp_view_is_ours(const struct dhcp_view *v, uint32_t ip)
+{
+	for (size_t i = 0; i < v->nifs; i++)
+		for (size_t j = 0; j < v->ifs[i].k.naddr; j++)
+			if (v->ifs[i].k.addr[j].ip == ip)
+				return true;
+	return false;
+}
+
+const char *dhcp_view_vlan_name(const struct dhcp_view *v, int64_t vlan_id)
+{
+	for (size_t i = 0; i < v->nsubnets; i++)
+		if (v->subnets[i].vlan_id == vlan_id)
+			return v->subnets[i].vlan;
+	return NULL;
+}

@@ -42,10 +42,11 @@
 #include "dhcp_io.h"
 #include "dhcp_link.h"
 #include "dhcp_server.h"
+#include "dhcpd_probe.h"
 #include "log.h"
 
 /* Kept after the drop to --user: none. Every socket (UDP, packet, raw
- * ICMP) is opened in start(); sending on them and reading netlink need no
+ * ICMP, the capture of dhcpd_probe.c) is opened in start(); sending on them and reading netlink need no
  * capability, and interfaces that appear later use the same sockets. */
 #define DHCPD_CAPS "none"
 
@@ -80,6 +81,7 @@ struct dhcpd {
 	struct dhcp_server srv;
 	struct dhcp_counters counters;
 	struct daemon dm;		/* counters, signals, privileges */
+	struct dhcpd_probe *probe;	/* competing servers */
 	bool view_dirty;
 
 	int udp, pkt, icmp;
@@ -167,6 +169,8 @@ static void reload_view(struct dhcpd *d)
 	for (size_t i = 0; i < d->view.nifs; i++)
 		if (d->view.ifs[i].served)
 			log_debug("serving on %s", d->view.ifs[i].k.name);
+	if (d->probe)
+		dhcpd_probe_reload(d->probe);
 }
 
 /* ---- sending ---- */
@@ -546,6 +550,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (ipam_feed_poll(d->db) || d->view_dirty)
 		reload_view(d);
+	dhcpd_probe_tick(d->probe);
 	daemon_publish(&d->dm);
 }
 
@@ -737,6 +742,10 @@ static void start(struct dhcpd *d)
 	d->dm = (struct daemon){ .db = d->db, .name = "dhcpd",
 				 .started = now_s(),
 				 .counters = counters_json, .arg = d };
+	d->probe = dhcpd_probe_new(d->base, d->db, &d->view, &d->srv, d->port);
+	if (!d->probe)
+		fatal("cannot open the packet socket that detects other DHCP "
+		      "servers (needs CAP_NET_RAW): %s", strerror(errno));
 	reload_view(d);
 	for (size_t i = 0; i < d->nonly; i++)
 		if (!dhcp_view_netif(&d->view, (int)if_nametoindex(d->only[i])))
@@ -769,6 +778,7 @@ int main(int argc, char **argv)
 	group_commit(&d);
 	daemon_publish(&d.dm);
 	daemon_free(&d.dm);
+	dhcpd_probe_free(d.probe);
 	dhcp_links_close(d.links);
 	dhcp_view_free(&d.view);
 	ipam_close(d.db);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "../ipam/fixture.h"
+#include "dhcp_probe.h"
 #include "dhcp_srv.h"
 #include "test.h"
 
@@ -25,6 +26,7 @@ struct req {
 	bool broadcast;
 	const char *hostname;
 	const char *client_id;
+	const char *vendor;		/* option 60 */
 };
 
 static const uint8_t prl[] = { 1, 3, 6, 15, 28, 42, 26, 119, 51, 54 };
@@ -46,6 +48,8 @@ static struct pkt make(const struct req *r)
 		opt(&p, 12, r->hostname, strlen(r->hostname));
 	if (r->client_id)
 		opt(&p, 61, r->client_id, strlen(r->client_id));
+	if (r->vendor)
+		opt(&p, 60, r->vendor, strlen(r->vendor));
 	opt(&p, 55, prl, sizeof(prl));
 	pkt_end(&p);
 	return p;
@@ -448,6 +452,94 @@ TEST(kernel_vlans_are_bound_to_their_parents_fabric)
 	fx_close(&fx);
 }
 
+/* What the handler passed to its hook for competing servers. */
+static struct {
+	int n, ifindex;
+	struct ipam_dhcp_seen s;
+	char ifname[IF_NAMESIZE];
+} heard;
+
+static void on_heard(void *ctx, int ifindex, const struct ipam_dhcp_seen *s)
+{
+	(void)ctx;
+	heard.n++;
+	heard.ifindex = ifindex;
+	heard.s = *s;
+	snprintf(heard.ifname, sizeof(heard.ifname), "%s", s->ifname);
+}
+
+static int64_t vlan_of(uint32_t net)
+{
+	for (size_t i = 0; i < view.nsubnets; i++)
+		if (view.subnets[i].net == net)
+			return view.subnets[i].vlan_id;
+	return 0;
+}
+
+TEST(competing_servers)
+{
+	struct ipam *db = lab();
+	int64_t vlan0 = vlan_of(IP(10, 0, 0, 0)), stop[1];
+	json_t *l;
+
+	/* Another racknet's probe gets an offer, and nothing is held: the
+	 * next client is offered the same address. */
+	CHECK_INT(on_eth0(&(struct req){ .type = DHCP_DISCOVER, .client = 7,
+					 .vendor = DHCP_PROBE_VENDOR }),
+		  DHCP_OFFER);
+	CHECK_INT(reply.yiaddr, IP(10, 0, 0, 100));
+	CHECK_CONTAINS(out.note, "not held");
+	l = ipam_lease_show(db, "10.0.0.100", T0);
+	CHECK(l == NULL);
+	json_decref(l);
+	CHECK_INT(on_eth0(&(struct req){ .type = DHCP_DISCOVER, .client = 8 }),
+		  DHCP_OFFER);
+	CHECK_INT(reply.yiaddr, IP(10, 0, 0, 100));
+
+	/* Passive: a REQUEST naming another server is passed on, with the
+	 * interface and VLAN; one naming us is not. */
+	srv.heard = on_heard;
+	CHECK_INT(on_eth0(&(struct req){ .type = DHCP_REQUEST, .client = 9,
+					 .requested = IP(10, 0, 0, 150),
+					 .server_id = IP(10, 0, 0, 2) }), 0);
+	CHECK_INT(heard.n, 1);
+	CHECK_INT(heard.ifindex, 2);
+	CHECK_STR(heard.ifname, "eth0");
+	CHECK_INT(ip_v4(&heard.s.server_id), IP(10, 0, 0, 2));
+	CHECK_INT(heard.s.vlan_id, vlan0);
+	CHECK_STR(heard.s.via, "request");
+	CHECK(!heard.s.has_mac);
+	CHECK_INT(heard.s.src_ip.family, 0);
+	CHECK(dora(2, 10, 0) != 0);
+	CHECK_INT(heard.n, 1);
+	/* Relayed: the relay's address is the source, its subnet the VLAN. */
+	CHECK_INT(send_at(2, &(struct req){ .type = DHCP_REQUEST, .client = 11,
+					    .giaddr = IP(10, 1, 0, 1),
+					    .requested = IP(10, 1, 0, 150),
+					    .server_id = IP(10, 1, 0, 2) }, T0),
+		  0);
+	CHECK_INT(heard.n, 2);
+	CHECK_INT(ip_v4(&heard.s.src_ip), IP(10, 1, 0, 1));
+	CHECK_INT(heard.s.vlan_id, vlan_of(IP(10, 1, 0, 0)));
+
+	/* Stop-on-rogue: nothing is answered on a stopped VLAN, the others
+	 * are served, and it serves again once the VLAN is released. */
+	stop[0] = vlan_of(IP(10, 42, 0, 0));
+	srv.stopped = stop;
+	srv.nstopped = 1;
+	CHECK_INT(send_at(3, &(struct req){ .type = DHCP_DISCOVER, .client = 12 },
+			  T0), 0);
+	CHECK_INT(counters.stopped, 1);
+	CHECK_INT(on_eth0(&(struct req){ .type = DHCP_DISCOVER, .client = 12 }),
+		  DHCP_OFFER);
+	srv.nstopped = 0;
+	CHECK_INT(send_at(3, &(struct req){ .type = DHCP_DISCOVER, .client = 12 },
+			  T0), DHCP_OFFER);
+	srv.heard = NULL;
+	srv.stopped = NULL;
+	fx_close(&fx);
+}
+
 int main(void)
 {
 	RUN(discover_offer_request_ack);
@@ -457,6 +549,7 @@ int main(void)
 	RUN(vlans_relays_and_shared_networks);
 	RUN(exhaustion_malformed_and_ping);
 	RUN(kernel_vlans_are_bound_to_their_parents_fabric);
+	RUN(competing_servers);
 	dhcp_view_free(&view);
 	return test_done();
 }
