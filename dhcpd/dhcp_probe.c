@@ -97,11 +97,11 @@ int dhcp_heard_parse(const uint8_t *frame, size_t len, uint16_t cport,
 	wire_rd_skip(&r, 6);
 	wire_rd_bytes(&r, ret->src_mac, 6);
 	type = wire_rd_u16(&r);
-	if (type == ETH_P_8021Q) {
-		/* The tag says nothing more: the VLAN is the interface's. */
-		wire_rd_skip(&r, 2);
-		type = wire_rd_u16(&r);
-	}
+	/* A tagged frame on an interface belongs to one of its VLANs, not to
+	 * it: the kernel hands it over again, untagged, on that VLAN's own
+	 * interface, where it is heard. */
+	if (type == ETH_P_8021Q || type == 0x88a8)
+		return bad(why, "802.1Q tagged: heard on its VLAN's interface");
 	if (!wire_rd_ok(&r) || type != ETH_P_IPV4)
 		return bad(why, "not an IPv4 frame");
 	/* The IPv4 header, then the datagram as its total length says
@@ -153,9 +153,15 @@ int dhcp_heard_parse(const uint8_t *frame, size_t len, uint16_t cport,
 void dhcp_capture_filter(struct sock_filter out[DHCP_CAPTURE_FILTER_LEN],
 			 uint16_t cport)
 {
-	/* Offsets in an untagged Ethernet frame (VLAN-accelerated NICs
-	 * strip the tag before a packet socket sees it). */
+	/* Offsets in an untagged Ethernet frame. A tagged one is refused
+	 * whether the tag is still in the frame (ethertype 0x8100) or was
+	 * taken out by VLAN offload (the ancillary "VLAN tag present"): it
+	 * belongs to a VLAN of the interface, and is heard on that VLAN's
+	 * interface. */
 	const struct sock_filter prog[DHCP_CAPTURE_FILTER_LEN] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 (uint32_t)(SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 10),
 		/* ethertype IPv4 */
 		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV4, 0, 8),

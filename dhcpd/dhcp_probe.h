@@ -18,7 +18,7 @@
 /* Option 60 of a probe: a racknet server offers without holding. */
 #define DHCP_PROBE_VENDOR "racknet-probe"
 #define DHCP_PROBE_FRAME_MAX 400	/* bytes of a probe frame */
-#define DHCP_CAPTURE_FILTER_LEN 11	/* instructions */
+#define DHCP_CAPTURE_FILTER_LEN 13	/* instructions */
 
 /* The probe's MAC on an interface whose MAC is ifmac: locally
  * administered, unicast, the same on every run, never ifmac itself. */
@@ -42,8 +42,8 @@ struct dhcp_heard {
 	uint8_t chaddr[6];
 };
 
-/* An Ethernet frame (maybe 802.1Q tagged) received on the client port
- * cport: 0 with *ret filled when it is a server's OFFER, ACK or NAK;
+/* An untagged Ethernet frame received on the client port cport: 0 with
+ * *ret filled when it is a server's OFFER, ACK or NAK;
  * -EBADMSG with *why (static text, or m->errbuf) for anything else.
  * m is scratch space for the DHCP message. */
 int dhcp_heard_parse(const uint8_t *frame, size_t len, uint16_t cport,
@@ -51,8 +51,8 @@ int dhcp_heard_parse(const uint8_t *frame, size_t len, uint16_t cport,
 		     const char **why);
 
 /* A classic BPF program for a packet socket (SOCK_RAW) that keeps only
- * unfragmented IPv4 UDP datagrams to port cport, so the capture wakes
- * for DHCP replies alone. Fills DHCP_CAPTURE_FILTER_LEN instructions. */
+ * untagged, unfragmented IPv4 UDP datagrams to port cport, so the capture
+ * wakes for DHCP replies alone. Fills DHCP_CAPTURE_FILTER_LEN instructions. */
 void dhcp_capture_filter(struct sock_filter out[DHCP_CAPTURE_FILTER_LEN],
 			 uint16_t cport);
 

@@ -302,7 +302,8 @@ static void probe_end(struct dhcpd_probe *p, const char *error)
 		log_error("cannot record the end of probe %lld: %s",
 			  (long long)p->req_id, ipam_error(p->db));
 	if (error)
-		log_notice("probe for DHCP servers: %s", error);
+		log_msg(p->req_id ? LL_NOTICE : LL_DEBUG,
+			"probe for DHCP servers: %s", error);
 	else
 		log_info("probe for DHCP servers on %zu interfaces: %d answers "
 			 "from other servers", p->nsent, p->found);

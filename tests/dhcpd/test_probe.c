@@ -145,9 +145,8 @@ TEST(heard_offer)
 	CHECK_INT(h.xid, 77);
 	CHECK(!memcmp(h.src_mac, srvmac, 6));
 	CHECK_INT(h.chaddr[5], 7);
-	/* Padded by Ethernet, tagged, an ACK, a NAK. */
-	len = frame(f, sizeof(f), &(struct frame_opts){ .type = DHCP_ACK, .pad = 18,
-							 .tagged = true });
+	/* Padded by Ethernet, an ACK, a NAK. */
+	len = frame(f, sizeof(f), &(struct frame_opts){ .type = DHCP_ACK, .pad = 18 });
 	CHECK_INT(heard(f, len, &h, &why), 0);
 	CHECK_INT(h.type, DHCP_ACK);
 	len = frame(f, sizeof(f), &(struct frame_opts){ .type = DHCP_NAK });
@@ -171,6 +170,8 @@ TEST(heard_refuses)
 		{ { .type = DHCP_OFFER, .frag = 0x2000 }, "a fragment" },
 		{ { .type = DHCP_OFFER, .frag = 0x0010 }, "a fragment" },
 		{ { .type = DHCP_OFFER, .proto = 6 }, "not UDP" },
+		{ { .type = DHCP_OFFER, .tagged = true },
+		  "802.1Q tagged: heard on its VLAN's interface" },
 	};
 	uint8_t f[800];
 	struct dhcp_heard h;
@@ -208,7 +209,7 @@ TEST(heard_refuses)
 /* The filter's instructions, run as the kernel would (the subset
  * dhcp_capture_filter uses): what it keeps of a frame. */
 static uint32_t run_filter(const struct sock_filter *code, const uint8_t *f,
-			   size_t len)
+			   size_t len, bool vlan_offloaded)
 {
 	uint32_t a = 0, x = 0;
 
@@ -216,6 +217,11 @@ static uint32_t run_filter(const struct sock_filter *code, const uint8_t *f,
 		const struct sock_filter *in = &code[pc];
 		size_t off = in->k;
 
+		if (in->code == (BPF_LD | BPF_W | BPF_ABS) &&
+		    in->k == (uint32_t)(SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT)) {
+			a = vlan_offloaded;
+			continue;
+		}
 		switch (in->code) {
 		case BPF_LD | BPF_H | BPF_IND:
 			off += x;
@@ -260,29 +266,34 @@ TEST(capture_filter)
 
 	dhcp_capture_filter(code, 68);
 	len = frame(f, sizeof(f), &(struct frame_opts){ .type = DHCP_OFFER });
-	CHECK(run_filter(code, f, len) >= len);
+	CHECK(run_filter(code, f, len, false) >= len);
+	/* Tagged, the tag offloaded or in the frame: another interface's. */
+	CHECK_INT(run_filter(code, f, len, true), 0);
+	len = frame(f, sizeof(f), &(struct frame_opts){ .type = DHCP_OFFER,
+							 .tagged = true });
+	CHECK_INT(run_filter(code, f, len, false), 0);
 	len = frame(f, sizeof(f), &(struct frame_opts){ .type = DHCP_OFFER,
 							 .dport = 67 });
-	CHECK_INT(run_filter(code, f, len), 0);
+	CHECK_INT(run_filter(code, f, len, false), 0);
 	len = frame(f, sizeof(f), &(struct frame_opts){ .type = DHCP_OFFER,
 							 .frag = 0x2000 });
-	CHECK_INT(run_filter(code, f, len), 0);
+	CHECK_INT(run_filter(code, f, len, false), 0);
 	len = frame(f, sizeof(f), &(struct frame_opts){ .type = DHCP_OFFER,
 							 .proto = 6 });
-	CHECK_INT(run_filter(code, f, len), 0);
+	CHECK_INT(run_filter(code, f, len, false), 0);
 	len = frame(f, sizeof(f), &(struct frame_opts){ .type = DHCP_OFFER });
 	f[12] = 0x86;
-	CHECK_INT(run_filter(code, f, len), 0);
+	CHECK_INT(run_filter(code, f, len, false), 0);
 	/* IP options move the UDP header: the filter follows the IHL. */
 	dhcp_capture_filter(code, 1068);
 	len = frame(f, sizeof(f), &(struct frame_opts){ .type = DHCP_OFFER,
 							 .dport = 1068 });
-	CHECK(run_filter(code, f, len) >= len);
+	CHECK(run_filter(code, f, len, false) >= len);
 	memmove(f + 14 + 24, f + 14 + 20, len - 34);
 	f[14] = 0x46;
 	memset(f + 34, 1, 4);				/* NOPs */
-	CHECK(run_filter(code, f, len + 4) >= len);
-	CHECK_INT(run_filter(code, f, 20), 0);		/* short: dropped */
+	CHECK(run_filter(code, f, len + 4, false) >= len);
+	CHECK_INT(run_filter(code, f, 20, false), 0);		/* short: dropped */
 }
 
 int main(void)
