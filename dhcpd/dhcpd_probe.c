@@ -78,6 +78,7 @@ struct dhcpd_probe {
 	size_t nmember;
 
 	struct recent recent[RECENT];
+	int64_t full_said;		/* when "the table is full" was said */
 	struct stopped stopped[MAX_STOPPED];
 	int64_t stopped_ids[MAX_STOPPED];
 	size_t nstopped;
@@ -191,6 +192,15 @@ static void record(struct dhcpd_probe *p, const struct ipam_dhcp_seen *s,
 		return;
 	r = ipam_dhcp_server_observe(p->db, s, now, &allowed);
 	ip4(ip_v4(&s->server_id), id);
+	if (r == -ENOSPC) {
+		/* A flood of made-up servers: said once a minute. */
+		if (now - p->full_said >= 60) {
+			log_warn("DHCP server %s on %s: %s", id, s->ifname,
+				 ipam_error(p->db));
+			p->full_said = now;
+		}
+		return;
+	}
 	if (r < 0) {
 		log_error("cannot record DHCP server %s: %s", id,
 			  ipam_error(p->db));
@@ -476,8 +486,11 @@ struct dhcpd_probe *dhcpd_probe_new(struct event_base *base, struct ipam *db,
 {
 	struct sock_filter code[DHCP_CAPTURE_FILTER_LEN];
 	struct sock_fprog prog = { DHCP_CAPTURE_FILTER_LEN, code };
+	/* ETH_P_ALL: frames as they arrive, before the kernel strips a VLAN
+	 * tag it has no VLAN interface for (then a frame of VLAN 42 would
+	 * look like the parent's own); the filter refuses tagged ones. */
 	struct sockaddr_ll sa = { .sll_family = AF_PACKET,
-				  .sll_protocol = htons(ETH_P_IP) };
+				  .sll_protocol = htons(ETH_P_ALL) };
 	struct dhcpd_probe *p = calloc(1, sizeof(*p));
 	int one = 1, e;
 

@@ -127,6 +127,31 @@ static int seen_insert(struct ipam *db, const struct ipam_dhcp_seen *s,
 	return r;
 }
 
+/* A row may be added: under dhcp-server-max rows, or the least recently
+ * seen gone one goes. Anyone on the wire can make up server identifiers,
+ * so the table is bounded; -ENOSPC when every row is of an active server. */
+static int make_room(struct ipam *db)
+{
+	static const char sql_count[] = "SELECT count(*) FROM dhcp_server";
+	static const char sql_drop[] =
+		"DELETE FROM dhcp_server WHERE id = (SELECT id FROM dhcp_server "
+		"WHERE gone IS NOT NULL ORDER BY last_seen, id LIMIT 1)";
+	int64_t max = ipam_setting_int(db, "dhcp-server-max");
+	int64_t n = ipam_query_int(db, ipam_stmt(db, sql_count), -1);
+	int r;
+
+	if (n < 0)
+		return -EIO;
+	if (n < max)
+		return 0;
+	r = ipam_exec_stmt(db, ipam_stmt(db, sql_drop), "forget a DHCP server");
+	if (r == 0 && sqlite3_changes(db->sql) == 0)
+		r = ipam_fail(db, -ENOSPC, "%lld competing DHCP servers are "
+			      "recorded and active (dhcp-server-max): a new one "
+			      "is not recorded", (long long)n);
+	return r;
+}
+
 int ipam_dhcp_server_observe(struct ipam *db, const struct ipam_dhcp_seen *s,
 			     int64_t now, bool *ret_allowed)
 {
@@ -152,7 +177,7 @@ int ipam_dhcp_server_observe(struct ipam *db, const struct ipam_dhcp_seen *s,
 	if (r > 0) {
 		r = seen_update(db, id, s, mac, now);
 		news = gone;
-	} else if (r == 0) {
+	} else if (r == 0 && (r = make_room(db)) == 0) {
 		r = seen_insert(db, s, ifname, mac, now, &id);
 		news = true;
 	}

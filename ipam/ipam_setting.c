@@ -66,6 +66,9 @@ static const struct setting_def settings[] = {
 	{ "dhcp-server-timeout", ST_INT, 1, 604800, "1800",
 	  "seconds without a sighting before a competing server is reported "
 	  "gone" },
+	{ "dhcp-server-max", ST_INT, 16, 1000000, "1024",
+	  "competing DHCP servers recorded at most (the oldest gone one makes "
+	  "room; with none gone, new ones are not recorded)" },
 	{ "boot-default-profile", ST_PROFILE, 0, 0, "local",
 	  "boot profile of hosts that name none" },
 	{ "boot-unknown-profile", ST_PROFILE, 0, 0, "unknown",

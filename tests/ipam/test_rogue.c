@@ -190,6 +190,45 @@ TEST(gone_and_back)
 	fx_close(&fx);
 }
 
+/* Anyone can make up server identifiers: the table holds at most
+ * dhcp-server-max rows; a gone one makes room, active ones never go. */
+TEST(bounded)
+{
+	struct ipam *db = fx_open(&fx);
+	struct ipam_dhcp_seen x;
+	json_t *l;
+
+	CHECK_INT(ipam_setting_set(db, "dhcp-server-max", "16"), 0);
+	CHECK_INT(ipam_setting_set(db, "dhcp-server-timeout", "100"), 0);
+	for (unsigned i = 1; i <= 16; i++) {
+		x = seen(i, "br0", "offer");
+		CHECK_INT(ipam_dhcp_server_observe(db, &x, 1000 + i, NULL), 1);
+	}
+	x = seen(17, "br0", "offer");
+	CHECK_FAILS(db, ipam_dhcp_server_observe(db, &x, 1100, NULL), -ENOSPC,
+		    "16 competing DHCP servers are recorded and active "
+		    "(dhcp-server-max): a new one is not recorded");
+	/* Known servers are still seen. */
+	x = seen(3, "br0", "offer");
+	CHECK_INT(ipam_dhcp_server_observe(db, &x, 1100, NULL), 0);
+	/* 1 and 2 are gone (3 was just seen): 17 and 18 take their rows,
+	 * the least recently seen first. */
+	l = ipam_dhcp_server_expire(db, 1103);
+	CHECK_INT(json_array_size(l), 2);
+	json_decref(l);
+	x = seen(17, "br0", "offer");
+	CHECK_INT(ipam_dhcp_server_observe(db, &x, 1104, NULL), 1);
+	l = ipam_dhcp_server_list(db, 0);
+	CHECK_INT(json_array_size(l), 16);
+	CHECK_STR(str(row(l, 15), "server_id"), "10.0.0.2");
+	json_decref(l);
+	x = seen(18, "br0", "offer");
+	CHECK_INT(ipam_dhcp_server_observe(db, &x, 1105, NULL), 1);
+	x = seen(19, "br0", "offer");
+	CHECK_INT(ipam_dhcp_server_observe(db, &x, 1106, NULL), -ENOSPC);
+	fx_close(&fx);
+}
+
 TEST(allow_list)
 {
 	struct ipam *db = fx_open(&fx);
@@ -500,6 +539,7 @@ int main(void)
 {
 	RUN(observe_merges);
 	RUN(gone_and_back);
+	RUN(bounded);
 	RUN(allow_list);
 	RUN(rogue_vlans);
 	RUN(probe_queue);
