@@ -54,8 +54,7 @@ struct dns_data {
 	size_t naxfr;
 	struct ip_addr *upstream;
 	size_t nupstream;
-	uint32_t rrl;
-	size_t cache_bytes;
+	struct dns_limits lim;
 };
 
 /* ---- the address table ---- */
@@ -572,9 +571,13 @@ static int build(struct dns_data *d, struct ipam *db,
 		return -EIO;
 	}
 	def = json_string_value(json_object_get(cfg, "default_domain"));
-	d->rrl = (uint32_t)json_integer_value(json_object_get(cfg, "rrl"));
-	d->cache_bytes = (size_t)json_integer_value(json_object_get(cfg,
+	d->lim.rrl = (uint32_t)json_integer_value(json_object_get(cfg, "rrl"));
+	d->lim.cache_bytes = (size_t)json_integer_value(json_object_get(cfg,
 					"cache_mib")) << 20;
+	d->lim.tcp_clients = (unsigned)json_integer_value(json_object_get(cfg,
+					"tcp_clients"));
+	d->lim.fwd_pending = (unsigned)json_integer_value(json_object_get(cfg,
+					"fwd_pending"));
 	d->default_ttl = (uint32_t)json_integer_value(json_object_get(cfg,
 							      "default_ttl"));
 	snprintf(ns, sizeof(ns), "ns.%s", def ? def : "");
@@ -692,12 +695,7 @@ size_t dns_data_upstreams(const struct dns_data *d, const struct ip_addr **ret)
 	return d->nupstream;
 }
 
-uint32_t dns_data_rrl(const struct dns_data *d)
+const struct dns_limits *dns_data_limits(const struct dns_data *d)
 {
-	return d->rrl;
-}
-
-size_t dns_data_cache_bytes(const struct dns_data *d)
-{
-	return d->cache_bytes;
+	return &d->lim;
 }

@@ -46,9 +46,15 @@ int64_t dns_data_next_expiry(const struct dns_data *d);
  * (managed subnets, loopback), may it transfer zones (dns-axfr-allow)? */
 bool dns_data_may_recurse(const struct dns_data *d, const struct ip_addr *a);
 bool dns_data_may_axfr(const struct dns_data *d, const struct ip_addr *a);
-/* The dns-rrl and dns-cache-size settings as loaded. */
-uint32_t dns_data_rrl(const struct dns_data *d);
-size_t dns_data_cache_bytes(const struct dns_data *d);
+/* The settings that bound what clients can make dnsd hold or do, as
+ * loaded (docs/SECURITY.md lists every bound). */
+struct dns_limits {
+	uint32_t rrl;			/* dns-rrl: answers/s to a /24 or /56 */
+	size_t cache_bytes;		/* dns-cache-size */
+	unsigned tcp_clients;		/* dns-tcp-clients: open connections */
+	unsigned fwd_pending;		/* dns-fwd-pending: queries upstream */
+};
+const struct dns_limits *dns_data_limits(const struct dns_data *d);
 /* Upstream resolvers from the upstream-dns setting. */
 size_t dns_data_upstreams(const struct dns_data *d, const struct ip_addr **ret);
 

@@ -172,6 +172,7 @@ void dnsd_forget(struct dnsd *d, struct dnsd_reply *conn)
 static int load(struct dnsd *d)
 {
 	struct dns_data *nd;
+	const struct dns_limits *lim;
 	const struct ip_addr *up;
 	char err[256];
 	int64_t gen = ipam_feed_generation(d->db);
@@ -187,14 +188,21 @@ static int load(struct dnsd *d)
 	d->data = nd;
 	d->gen = gen;
 	d->reload = false;
-	d->rrl.rate = dns_data_rrl(nd);
-	if (!d->fwd)
-		return 0;		/* start_resolver() comes next */
+	lim = dns_data_limits(nd);
+	d->rrl.rate = lim->rrl;
+	d->lim.rrl = lim->rrl;
+	d->lim.tcp_clients = lim->tcp_clients;
+	if (!d->fwd) {
+		d->lim = *lim;		/* start_resolver() comes next */
+		return 0;
+	}
 	n = dns_data_upstreams(nd, &up);
 	if (dns_fwd_set_upstreams(d->fwd, up, n, 0) < 0)
 		log_error("upstream-dns: an address is neither IPv4 nor IPv6");
-	if (dns_data_cache_bytes(nd) != d->cache_bytes)
-		log_notice("dns-cache-size changes at the next restart");
+	if (lim->cache_bytes != d->lim.cache_bytes ||
+	    lim->fwd_pending != d->lim.fwd_pending)
+		log_notice("dns-cache-size and dns-fwd-pending change at the "
+			   "next restart");
 	return 0;
 }
 
@@ -407,24 +415,29 @@ static void parse_args(struct dnsd *d, int argc, char **argv)
 	}
 }
 
-/* The cache, sized by dns-cache-size, and the forwarder. */
+/* The cache, sized by dns-cache-size, and the forwarder, bounded by
+ * dns-fwd-pending. */
 static int start_resolver(struct dnsd *d)
 {
 	struct dns_cache_opts co;
-
+	struct dns_fwd_opts fo;
 	const struct ip_addr *up;
 	size_t n = dns_data_upstreams(d->data, &up);
 
 	dns_cache_opts_default(&co);
-	d->cache_bytes = dns_data_cache_bytes(d->data);
-	if (d->cache_bytes)
-		co.max_bytes = d->cache_bytes;
+	if (d->lim.cache_bytes)
+		co.max_bytes = d->lim.cache_bytes;
 	if (getrandom(co.seed, sizeof(co.seed), 0) < 0) {
 		log_error("cannot seed the cache's hash: %s", strerror(errno));
 		return -EIO;
 	}
 	d->cache = dns_cache_new(&co);
-	d->fwd = d->cache ? dns_fwd_new(d->base, d->cache, NULL) : NULL;
+	dns_fwd_opts_default(&fo);
+	if (d->lim.fwd_pending) {
+		fo.max_outstanding = d->lim.fwd_pending;
+		fo.max_waiting = 4 * d->lim.fwd_pending;
+	}
+	d->fwd = d->cache ? dns_fwd_new(d->base, d->cache, &fo) : NULL;
 	if (!d->fwd) {
 		log_error("cannot start the resolver: out of memory");
 		return -ENOMEM;

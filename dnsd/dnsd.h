@@ -19,7 +19,6 @@
 #include "ipam.h"
 
 #define DNSD_MAX_LISTEN 16
-#define DNSD_TCP_MAX 256	/* open TCP connections at most */
 #define DNSD_TCP_IDLE 10	/* seconds a TCP connection may sit idle */
 
 struct dnsd_counters {
@@ -55,7 +54,8 @@ struct dnsd {
 
 	struct dns_rrl rrl;
 	struct dns_cache *cache;
-	size_t cache_bytes;
+	struct dns_limits lim;		/* in force: the cache and forwarder
+					 * keep the sizes they started with */
 	struct dns_fwd *fwd;
 	struct dnsd_counters counters;
 	struct daemon dm;		/* counters, signals, privileges */

@@ -2,8 +2,8 @@
  * DNS over TCP (RFC 7766) and zone transfers (RFC 5936). Each message is
  * answered as soon as it is whole, so pipelined queries need no waiting;
  * a connection idle for DNSD_TCP_IDLE seconds is closed, at most
- * DNSD_TCP_MAX are open, and a client that does not read its answers is
- * not read either once OUT_MAX bytes wait for it.
+ * dns-tcp-clients are open, and a client that does not read its answers
+ * is not read either once OUT_MAX bytes wait for it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -228,7 +228,7 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 
 	(void)lis;
 	(void)salen;
-	if (d->ntcp >= DNSD_TCP_MAX || !(c = calloc(1, sizeof(*c)))) {
+	if (d->ntcp >= d->lim.tcp_clients || !(c = calloc(1, sizeof(*c)))) {
 		d->counters.tcp_refused++;
 		evutil_closesocket(fd);
 		return;

@@ -163,12 +163,16 @@ json_t *ipam_dns_config(struct ipam *db)
 		json_decref(records);
 		return NULL;
 	}
-	return json_pack("{sososo sssIssss sIsI}", "domains", domains,
+	return json_pack("{sososo sssIssss sIsIsIsI}", "domains", domains,
 			 "subnets", subnets, "records", records,
 			 "default_domain", d.domain,
 			 "default_ttl", (json_int_t)d.ttl,
 			 "upstream_dns", upstream, "axfr_allow", axfr,
 			 "rrl", (json_int_t)ipam_setting_int(db, "dns-rrl"),
 			 "cache_mib",
-			 (json_int_t)ipam_setting_int(db, "dns-cache-size"));
+			 (json_int_t)ipam_setting_int(db, "dns-cache-size"),
+			 "tcp_clients",
+			 (json_int_t)ipam_setting_int(db, "dns-tcp-clients"),
+			 "fwd_pending",
+			 (json_int_t)ipam_setting_int(db, "dns-fwd-pending"));
 }

@@ -48,6 +48,11 @@ static const struct setting_def settings[] = {
 	  "subnets (0: no limit)" },
 	{ "dns-cache-size", ST_INT, 1, 4096, "16",
 	  "MiB of forwarded answers racknet-dnsd caches" },
+	{ "dns-tcp-clients", ST_INT, 1, 65536, "256",
+	  "TCP connections racknet-dnsd keeps open at once" },
+	{ "dns-fwd-pending", ST_INT, 16, 65536, "1024",
+	  "queries racknet-dnsd has upstream at once (4 times as many clients "
+	  "may wait on them)" },
 	{ "dhcp-ping-check", ST_BOOL, 0, 0, "on",
 	  "check that a never-used address is free before offering it" },
 	{ "dhcp-ping-timeout", ST_INT, 50, 5000, "500",

@@ -327,7 +327,10 @@ TEST(acls_from_settings)
 	CHECK(!dns_data_may_axfr(d, &a));
 	ip_parse(&a, "198.51.100.1");
 	CHECK(!dns_data_may_recurse(d, &a));
-	CHECK_INT(dns_data_rrl(d), 7);
+	CHECK_INT(dns_data_limits(d)->rrl, 7);
+	CHECK_INT(dns_data_limits(d)->cache_bytes, 16 << 20);
+	CHECK_INT(dns_data_limits(d)->tcp_clients, 256);
+	CHECK_INT(dns_data_limits(d)->fwd_pending, 1024);
 	const struct ip_addr *up;
 
 	CHECK_INT(dns_data_upstreams(d, &up), 1);
