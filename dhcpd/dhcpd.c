@@ -54,7 +54,6 @@
 #define RECV_BATCH 32		/* packets per recvmmsg() */
 #define COMMIT_US 2000		/* groups start this far apart at most */
 #define RCVBUF (1 << 20)	/* asked for; capped by net.core.rmem_max */
-#define MAX_PINGS 256
 #define MAX_WARNED 128
 #define RECLAIM_SECS 60
 
@@ -86,7 +85,8 @@ struct dhcpd {
 
 	int udp, pkt, icmp;
 	uint16_t ping_id;
-	struct ping pings[MAX_PINGS];
+	struct ping *pings;		/* dhcp-ping-max, read at start */
+	size_t npings;
 
 	char *warned[MAX_WARNED];
 	size_t nwarned;
@@ -304,14 +304,14 @@ static void ping_start(struct dhcpd *d, const struct dhcp_rx *rx,
 	struct ping *p = NULL;
 	size_t len;
 
-	for (int i = 0; i < MAX_PINGS && !p; i++)
+	for (size_t i = 0; i < d->npings && !p; i++)
 		if (!d->pings[i].used)
 			p = &d->pings[i];
 	if (!p || !(p->buf = malloc(rx->len))) {
 		/* Bounded: the client's retransmission finds the address
 		 * already offered to it, and that needs no check. */
 		log_debug("%d address checks waiting: %s answered on its "
-			  "retransmission", MAX_PINGS, o->note);
+			  "retransmission", (int)d->npings, o->note);
 		return;
 	}
 	memcpy(p->buf, rx->buf, rx->len);
@@ -343,7 +343,7 @@ static void on_icmp(evutil_socket_t fd, short what, void *arg)
 		if (n < 0)
 			break;
 		if (dhcp_icmp_reply(buf, (size_t)n, &src, &id, &seq) < 0 ||
-		    id != d->ping_id || seq >= MAX_PINGS)
+		    id != d->ping_id || seq >= d->npings)
 			continue;
 		struct ping *p = &d->pings[seq];
 
@@ -730,7 +730,11 @@ static void start(struct dhcpd *d)
 	if (!d->base)
 		fatal("cannot start the event loop");
 	d->commit_timer = evtimer_new(d->base, on_commit_timer, d);
-	for (int i = 0; i < MAX_PINGS; i++) {
+	d->npings = (size_t)ipam_setting_int(d->db, "dhcp-ping-max");
+	d->pings = calloc(d->npings, sizeof(*d->pings));
+	if (!d->pings)
+		fatal("out of memory");
+	for (size_t i = 0; i < d->npings; i++) {
 		d->pings[i].d = d;
 		d->pings[i].timer = evtimer_new(d->base, on_ping_timeout,
 						&d->pings[i]);
@@ -781,6 +785,11 @@ int main(int argc, char **argv)
 	dhcpd_probe_free(d.probe);
 	dhcp_links_close(d.links);
 	dhcp_view_free(&d.view);
+	for (size_t i = 0; i < d.npings; i++) {
+		event_free(d.pings[i].timer);
+		free(d.pings[i].buf);
+	}
+	free(d.pings);
 	ipam_close(d.db);
 	return 0;
 }

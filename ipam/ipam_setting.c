@@ -57,6 +57,9 @@ static const struct setting_def settings[] = {
 	  "check that a never-used address is free before offering it" },
 	{ "dhcp-ping-timeout", ST_INT, 50, 5000, "500",
 	  "milliseconds to wait for an answer to that check" },
+	{ "dhcp-ping-max", ST_INT, 1, 65536, "256",
+	  "address checks racknet-dhcpd runs at once (more clients are "
+	  "answered on their retransmission; applies at restart)" },
 	{ "dhcp-decline-time", ST_INT, 10, 31536000, "3600",
 	  "seconds a declined or answering address is held out of use" },
 	{ "dhcp-lease-retention", ST_INT, 0, 31536000, "86400",
