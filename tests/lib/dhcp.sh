@@ -29,6 +29,11 @@
 #   dh_in_range IP FIRST LAST      IP lies in FIRST..LAST
 #   dh_same WHAT GOT WANT          GOT = WANT, else say both
 #   ip2int IP                      IP as a 32-bit number
+#   dh_dnsmasq NS IF NAME FIRST LAST [ARGS]
+#                                  a third-party DHCP server (dnsmasq, DHCP
+#                                  only) on IF in NS, pool FIRST-LAST /24
+#   dh_mac NS IF                   IF's MAC, as `ip link` shows it
+#   dh_jq WHAT JSON FILTER         FILTER (jq -e) holds on JSON, else show both
 #
 # Every client runs with a hook script and configuration of the test's own
 # (dhclient -sf/-cf, udhcpc -s, dhcpcd -c/-f), so no distribution hook runs
@@ -352,6 +357,44 @@ dh_in_range() {
 dh_same() {
 	if [ "$2" != "$3" ]; then
 		echo "   $1: got '$2', want '$3'"
+		return 1
+	fi
+}
+
+# dh_dnsmasq NS IF NAME FIRST LAST [ARGS...]: dnsmasq as a DHCP server and
+# nothing else (--port=0: no DNS; no configuration file, hosts file or
+# resolv.conf), bound to IF in NS, in the foreground, logging each exchange
+# to $NT_LOGDIR/NAME.log, its leases in $NT_LOGDIR/NAME.leases. Pool
+# FIRST-LAST with a /24 mask and 2-minute leases; it offers at once
+# (--no-ping). The stand-in for "some other DHCP server on the network".
+# Prints its PID (dnsmasq itself: ip netns exec execs it).
+dh_dnsmasq() {
+	local ns=$1 ifc=$2 name=$3 first=$4 last=$5
+	shift 5
+	nt_bg "$ns" "$NT_LOGDIR/$name.log" dnsmasq --no-daemon \
+		--conf-file=/dev/null --port=0 --no-hosts --no-resolv \
+		--interface="$ifc" --bind-interfaces \
+		--dhcp-range="$first,$last,255.255.255.0,2m" \
+		--dhcp-leasefile="$NT_LOGDIR/$name.leases" \
+		--pid-file="$NT_LOGDIR/$name.pid" --no-ping \
+		--log-dhcp --log-facility=- "$@"
+}
+
+# dh_dnsmasq_up PID NAME: that dnsmasq said it serves its pool, and runs.
+dh_dnsmasq_up() {
+	nt_started "$1" "$NT_LOGDIR/$2.log" 'DHCP, IP range'
+}
+
+dh_mac() {
+	ip -n "$1" -j link show dev "$2" | jq -r '.[0].address'
+}
+
+# dh_jq WHAT JSON FILTER: JSON is one JSON value (not empty) and FILTER is
+# true on it; else print WHAT, the filter and the JSON, for a precise failure.
+dh_jq() {
+	if ! jq -en --argjson j "$2" "\$j | ($3)" >/dev/null 2>&1; then
+		echo "   $1: jq '$3' is not true on: $(jq -c . <<<"$2" 2>/dev/null ||
+			echo "'$2'")"
 		return 1
 	fi
 }
