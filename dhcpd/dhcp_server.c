@@ -472,6 +472,32 @@ static const struct dhcp_subnet *held_on(struct ctx *c, struct ipam_lease *l)
 	return NULL;
 }
 
+/* Whether to say a subnet's warning now: not within DHCP_SAID_SECS of the
+ * last time (then it is counted); *more is how many were not said since.
+ * A subnet with no slot takes the one said longest ago. */
+static bool say_now(struct dhcp_said *said, int64_t subnet_id, int64_t now,
+		    uint64_t *more)
+{
+	struct dhcp_said *s = &said[0];
+
+	for (int i = 0; i < DHCP_SAID_SLOTS; i++) {
+		if (said[i].subnet_id == subnet_id) {
+			s = &said[i];
+			break;
+		}
+		if (said[i].when < s->when)
+			s = &said[i];
+	}
+	if (s->subnet_id == subnet_id && s->when &&
+	    now - s->when < DHCP_SAID_SECS) {
+		s->since++;
+		return false;
+	}
+	*more = s->subnet_id == subnet_id ? s->since : 0;
+	*s = (struct dhcp_said){ subnet_id, now, 0 };
+	return true;
+}
+
 /* A DISCOVER is answered with an address held for DHCP_OFFER_SECS. Another
  * racknet's probe for competing servers gets the address it would have,
  * held for nobody and not pinged: a probe never takes from the pool. */
@@ -498,9 +524,17 @@ static void on_discover(struct ctx *c)
 				     (probe ? IPAM_ALLOC_DRYRUN : 0), &l);
 	}
 	if (r == -ENOSPC) {
+		uint64_t more = 0;
+		char also[64] = "";
+
 		c->s->counters->exhausted++;
-		log_warn("pool exhausted on %s: no address for %s %s",
-			 c->cand[0]->text, c->mac, where(c));
+		if (!say_now(c->s->exhausted, c->cand[0]->id, c->now, &more))
+			return;
+		if (more)
+			snprintf(also, sizeof(also), " (and %llu more since "
+				 "this was last said)", (unsigned long long)more);
+		log_warn("pool exhausted on %s: no address for %s %s%s",
+			 c->cand[0]->text, c->mac, where(c), also);
 		return;
 	}
 	if (r < 0) {

@@ -138,6 +138,15 @@ struct dhcp_out {
 	char note[512];			/* the log line, said once it is sent */
 };
 
+/* A warning said at most once a minute per subnet, with a count of what
+ * it stood for in between (a DISCOVER flood must not flood the log). */
+struct dhcp_said {
+	int64_t subnet_id, when;
+	uint64_t since;
+};
+#define DHCP_SAID_SLOTS 16
+#define DHCP_SAID_SECS 60
+
 struct dhcp_server {
 	struct ipam *db;
 	const struct dhcp_view *view;
@@ -152,6 +161,7 @@ struct dhcp_server {
 	void *heard_ctx;
 	const int64_t *stopped;
 	size_t nstopped;
+	struct dhcp_said exhausted[DHCP_SAID_SLOTS];	/* "pool exhausted" */
 };
 
 /* Handle one packet at time now, inside the caller's IPAM transaction.

@@ -5,7 +5,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "../ipam/fixture.h"
 #include "dhcp_probe.h"
@@ -371,6 +374,32 @@ TEST(exhaustion_malformed_and_ping)
 		CHECK(dora(2, c, 0) != 0);
 	CHECK_INT(on_eth0(&(struct req){ .type = DHCP_DISCOVER, .client = 5 }), 0);
 	CHECK_INT(counters.exhausted, 1);
+	/* A flood of them: each counted, "pool exhausted" said once a
+	 * minute per subnet with how many were turned away in between. */
+	char said[4096];
+	int err = dup(2);
+	FILE *tmp = tmpfile();
+	size_t n;
+
+	CHECK(err >= 0 && tmp != NULL);
+	fflush(stderr);
+	dup2(fileno(tmp), 2);
+	for (unsigned c = 6; c <= 9; c++)
+		CHECK_INT(send_at(2, &(struct req){ .type = DHCP_DISCOVER,
+						    .client = c }, T0 + 59), 0);
+	CHECK_INT(send_at(2, &(struct req){ .type = DHCP_DISCOVER, .client = 10 },
+			  T0 + 60), 0);
+	fflush(stderr);
+	dup2(err, 2);
+	close(err);
+	rewind(tmp);
+	n = fread(said, 1, sizeof(said) - 1, tmp);
+	said[n] = '\0';
+	fclose(tmp);
+	CHECK_INT(counters.exhausted, 6);
+	CHECK(strstr(said, "52:54:00:00:00:06") == NULL);
+	CHECK_CONTAINS(said, "no address for 52:54:00:00:00:0a on eth0 (lab/0) "
+		       "(and 4 more since this was last said)");
 	dhcp_handle(&srv, &rx, T0, &out);
 	CHECK_INT(out.action, DHCP_NONE);
 	CHECK_INT(counters.malformed, 1);
