@@ -5,7 +5,8 @@
  *    MAC, by IP, or by whoever is asking);
  *  - boot_tmpl.c: the template language the per-machine files are
  *    rendered from;
- *  - http_range.c: the HTTP Range header of the boot server.
+ *  - http_range.c: the HTTP Range header of the boot server;
+ *  - http_req.c: the path and query an HTTP request-target names.
  * Bytes in, structs or bytes out: no files, no sockets, no clock.
  */
 #ifndef RACKNET_BOOT_H
@@ -172,5 +173,35 @@ long boot_tmpl_render(const struct boot_tmpl *t, const struct boot_vars *v,
  */
 int http_range_parse(const char *hdr, uint64_t size, uint64_t *first,
 		     uint64_t *len);
+
+/* ---- HTTP request-target (http_req.c) --------------------------- */
+
+/* The path and query of a request-target, %-decoded, NUL-terminated. */
+struct http_target {
+	const char *path;	/* never empty: "/" at least */
+	const char *query;	/* NULL when the target has no '?' */
+};
+
+/* A buffer of this many bytes holds any target of len bytes taken apart. */
+#define HTTP_TARGET_BUF(len) ((size_t)(len) + 2)
+
+/*
+ * Take apart a request-target (RFC 9112 3.2) of len bytes, as the HTTP
+ * parser read it from a GET or HEAD line:
+ *  - origin-form ("/a/b?q#f"): the path runs up to the first '?' or '#',
+ *    the query from the '?' up to the next '#'; "//x" is path "//x";
+ *  - anything else ("http://host/a?q", "a/b"): first drop a scheme (the
+ *    text before the target's first ':' if it is ALPHA *(ALPHA / DIGIT /
+ *    "+" / "-" / ".")) and then "//" with the authority after it (up to
+ *    the next '/', '?' or '#'); then as above, an empty path being "/".
+ * Path and query are %-decoded: "%XX" with two hex digits is that byte,
+ * anything else (a lone '%', '+') is kept. Both go NUL-terminated into
+ * buf (cap bytes: HTTP_TARGET_BUF(len) always suffices), and ret points
+ * at them. 0; -EBADMSG if the target holds a NUL byte or one decodes to
+ * NUL (a C string would silently cut it), whatever cap is; -ENAMETOOLONG
+ * if cap is too small. ret is written only on success.
+ */
+int http_target_parse(struct http_target *ret, char *buf, size_t cap,
+		      const char *uri, size_t len);
 
 #endif

@@ -346,78 +346,36 @@ static void serve_file(struct http_xfer *x, struct evhttp_request *req,
 		reply(x, req, HTTP_OK, "OK");
 }
 
-/* %-decode a URI part into *ret (malloc'd). -EBADMSG if it decodes to a
- * NUL byte, which a C string would silently cut; -ENOMEM. */
-static int uri_decode(const char *s, char **ret)
-{
-	size_t n = 0;
-	char *d = evhttp_uridecode(s, 0, &n);
-
-	if (!d)
-		return -ENOMEM;
-	if (strlen(d) != n) {
-		free(d);
-		return -EBADMSG;
-	}
-	*ret = d;
-	return 0;
-}
-
 /*
- * The path and query the client asked for, %-decoded (query NULL when
- * there is none). An origin-form target ("/a/b?q", what boot clients
- * send) is split here: evhttp's URI parser reads "//sub/f" as host "sub"
- * and path "/f", a file the client did not name. An absolute-form one
- * ("http://host/a") goes through evhttp's parser. 0, -EBADMSG, -ENOMEM.
+ * The path and query the client asked for, %-decoded (http_req.c), in
+ * one malloc'd buffer for the caller to free. 0, -EBADMSG, -ENOMEM.
  */
-static int request_target(struct evhttp_request *req, char **ret_path,
-			  char **ret_query)
+static int request_target(struct evhttp_request *req, struct http_target *t,
+			  char **ret_buf)
 {
 	const char *u = evhttp_request_get_uri(req);
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	char *rpath = NULL, *rquery = NULL, *path = NULL, *query = NULL;
-	bool has_query;
-	int r = -ENOMEM;
+	size_t len = u ? strlen(u) : 0;
+	char *buf = malloc(HTTP_TARGET_BUF(len));
+	int r;
 
-	if (u && u[0] == '/') {
-		size_t n = strcspn(u, "?#");
-
-		has_query = u[n] == '?';
-		rpath = strndup(u, n);
-		if (has_query)
-			rquery = strndup(u + n + 1, strcspn(u + n + 1, "#"));
-	} else {
-		const char *p = uri ? evhttp_uri_get_path(uri) : NULL;
-		const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
-
-		has_query = q != NULL;
-		rpath = strdup(p && *p ? p : "/");
-		if (has_query)
-			rquery = strdup(q);
+	if (!buf)
+		return -ENOMEM;
+	r = http_target_parse(t, buf, HTTP_TARGET_BUF(len), u ? u : "", len);
+	if (r < 0) {
+		free(buf);
+		return r;
 	}
-	if (!rpath || (has_query && !rquery))
-		goto out;
-	r = uri_decode(rpath, &path);
-	if (r == 0 && has_query && (r = uri_decode(rquery, &query)) < 0) {
-		free(path);
-		path = NULL;
-	}
-	if (r == 0) {
-		*ret_path = path;
-		*ret_query = query;
-	}
-out:
-	free(rpath);
-	free(rquery);
-	return r;
+	*ret_buf = buf;
+	return 0;
 }
 
 static void serve(struct tftpd_http *h, struct evhttp_request *req,
 		  struct http_xfer *x)
 {
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
-	char *path = NULL, *query = NULL, why[256] = "";
+	char *tbuf = NULL, why[256] = "";
 	struct boot_file f = { .fd = -1 };
+	struct http_target t;
 	int r;
 
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
@@ -427,7 +385,7 @@ static void serve(struct tftpd_http *h, struct evhttp_request *req,
 			   "method not allowed", NULL);
 		return;
 	}
-	r = request_target(req, &path, &query);
+	r = request_target(req, &t, &tbuf);
 	if (r == -EBADMSG) {
 		reply_text(x, req, HTTP_BADREQUEST, "Bad Request",
 			   "bad request", "NUL byte in the URI");
@@ -440,8 +398,8 @@ static void serve(struct tftpd_http *h, struct evhttp_request *req,
 	}
 	/* The URI's root is the boot root: drop the one leading '/'; a
 	 * second one ("//etc") is an absolute path and refused. */
-	r = bootfs_get(h->fs, path[0] == '/' ? path + 1 : path, query,
-		       &x->bc, &f, why, sizeof(why));
+	r = bootfs_get(h->fs, t.path[0] == '/' ? t.path + 1 : t.path,
+		       t.query, &x->bc, &f, why, sizeof(why));
 	switch (r) {
 	case 0:
 		snprintf(x->what, sizeof(x->what), "%s", f.what);
@@ -463,8 +421,7 @@ static void serve(struct tftpd_http *h, struct evhttp_request *req,
 		break;
 	}
 	boot_file_release(&f);
-	free(path);
-	free(query);
+	free(tbuf);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
