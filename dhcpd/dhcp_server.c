@@ -112,11 +112,45 @@ static void drop(struct ctx *c, const char *fmt, ...)
 		  c->mac, where(c), text);
 }
 
+/* A problem that lasts (the database locked, full, read-only) fails
+ * every packet: said when it changes, else once a minute with how many
+ * more it failed. */
 static void db_error(struct ctx *c, const char *what)
 {
+	uint64_t more;
+	char also[64] = "";
+
 	c->s->counters->db_errors++;
-	log_error("%s for %s %s: %s", what, c->mac, where(c),
-		  ipam_error(c->s->db));
+	if (!dhcp_said_now(&c->s->db_said, 1,
+			   dhcp_said_key(ipam_error(c->s->db)), c->now, &more))
+		return;
+	if (more)
+		snprintf(also, sizeof(also), " (and %llu more database errors "
+			 "since this was last said)", (unsigned long long)more);
+	log_error("%s for %s %s: %s%s", what, c->mac, where(c),
+		  ipam_error(c->s->db), also);
+}
+
+bool dhcp_said_now(struct dhcp_said *said, size_t n, int64_t key,
+		   int64_t now, uint64_t *more)
+{
+	struct dhcp_said *s = &said[0];
+
+	for (size_t i = 0; i < n; i++) {
+		if (said[i].key == key) {
+			s = &said[i];
+			break;
+		}
+		if (said[i].when < s->when)
+			s = &said[i];
+	}
+	if (s->key == key && s->when && now - s->when < DHCP_SAID_SECS) {
+		s->since++;
+		return false;
+	}
+	*more = s->key == key ? s->since : 0;
+	*s = (struct dhcp_said){ key, now, 0 };
+	return true;
 }
 
 /* A unicast to one of our addresses (not a broadcast) from a client
@@ -472,32 +506,6 @@ static const struct dhcp_subnet *held_on(struct ctx *c, struct ipam_lease *l)
 	return NULL;
 }
 
-/* Whether to say a subnet's warning now: not within DHCP_SAID_SECS of the
- * last time (then it is counted); *more is how many were not said since.
- * A subnet with no slot takes the one said longest ago. */
-static bool say_now(struct dhcp_said *said, int64_t subnet_id, int64_t now,
-		    uint64_t *more)
-{
-	struct dhcp_said *s = &said[0];
-
-	for (int i = 0; i < DHCP_SAID_SLOTS; i++) {
-		if (said[i].subnet_id == subnet_id) {
-			s = &said[i];
-			break;
-		}
-		if (said[i].when < s->when)
-			s = &said[i];
-	}
-	if (s->subnet_id == subnet_id && s->when &&
-	    now - s->when < DHCP_SAID_SECS) {
-		s->since++;
-		return false;
-	}
-	*more = s->subnet_id == subnet_id ? s->since : 0;
-	*s = (struct dhcp_said){ subnet_id, now, 0 };
-	return true;
-}
-
 /* A DISCOVER is answered with an address held for DHCP_OFFER_SECS. Another
  * racknet's probe for competing servers gets the address it would have,
  * held for nobody and not pinged: a probe never takes from the pool. */
@@ -528,7 +536,8 @@ static void on_discover(struct ctx *c)
 		char also[64] = "";
 
 		c->s->counters->exhausted++;
-		if (!say_now(c->s->exhausted, c->cand[0]->id, c->now, &more))
+		if (!dhcp_said_now(c->s->exhausted, DHCP_SAID_SLOTS,
+				   c->cand[0]->id, c->now, &more))
 			return;
 		if (more)
 			snprintf(also, sizeof(also), " (and %llu more since "

@@ -138,14 +138,31 @@ struct dhcp_out {
 	char note[512];			/* the log line, said once it is sent */
 };
 
-/* A warning said at most once a minute per subnet, with a count of what
- * it stood for in between (a DISCOVER flood must not flood the log). */
+/* A problem said at most once a minute per key (a subnet, say), with a
+ * count of what it stood for in between: a flood, or a database that
+ * fails every packet, must not flood the log. */
 struct dhcp_said {
-	int64_t subnet_id, when;
+	int64_t key, when;
 	uint64_t since;
 };
 #define DHCP_SAID_SLOTS 16
 #define DHCP_SAID_SECS 60
+
+/* Whether to say key's problem at `now`: not within DHCP_SAID_SECS of the
+ * last time (then it is counted). *more: how many were not said since.
+ * A key with no slot among the n takes the one said longest ago. */
+bool dhcp_said_now(struct dhcp_said *said, size_t n, int64_t key,
+		   int64_t now, uint64_t *more);
+/* A key for a text (FNV-1a): one slot keyed by the error's text says a
+ * new problem at once and a repeated one once a minute. */
+static inline int64_t dhcp_said_key(const char *text)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (; *text; text++)
+		h = (h ^ (uint8_t)*text) * 1099511628211u;
+	return (int64_t)(h >> 1);
+}
 
 struct dhcp_server {
 	struct ipam *db;
@@ -162,6 +179,7 @@ struct dhcp_server {
 	const int64_t *stopped;
 	size_t nstopped;
 	struct dhcp_said exhausted[DHCP_SAID_SLOTS];	/* "pool exhausted" */
+	struct dhcp_said db_said;			/* database errors */
 };
 
 /* Handle one packet at time now, inside the caller's IPAM transaction.

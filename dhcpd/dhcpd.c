@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <netinet/in.h>
@@ -90,6 +91,7 @@ struct dhcpd {
 
 	char *warned[MAX_WARNED];
 	size_t nwarned;
+	struct dhcp_said db_said;	/* group-level database errors */
 
 	/* The open group: packets handled, replies waiting for COMMIT. */
 	struct event *udp_ev;
@@ -354,6 +356,30 @@ static void on_icmp(evutil_socket_t fd, short what, void *arg)
 
 /* ---- receiving and group commit ---- */
 
+/* The database failing a group: said when the reason changes, else once
+ * a minute with the count between (the handler says its own per-packet
+ * errors the same way). */
+static void db_trouble(struct dhcpd *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void db_trouble(struct dhcpd *d, const char *fmt, ...)
+{
+	char text[IPAM_ERRLEN + 128];
+	uint64_t more;
+	va_list ap;
+
+	if (!dhcp_said_now(&d->db_said, 1, dhcp_said_key(ipam_error(d->db)),
+			   now_s(), &more))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (more)
+		log_error("%s (and %llu more failures since this was last "
+			  "said)", text, (unsigned long long)more);
+	else
+		log_error("%s", text);
+}
+
 /* Make the open group durable, then send its replies. */
 static void group_commit(struct dhcpd *d)
 {
@@ -367,8 +393,8 @@ static void group_commit(struct dhcpd *d)
 	r = ipam_tx_commit(d->db);
 	if (r < 0) {
 		d->counters.db_errors += n;
-		log_error("cannot commit the leases of %zu packets, none "
-			  "answered: %s", n, ipam_error(d->db));
+		db_trouble(d, "cannot commit the leases of %zu packets, none "
+			   "answered: %s", n, ipam_error(d->db));
 		ipam_tx_rollback(d->db);
 		return;
 	}
@@ -389,7 +415,8 @@ static bool group_open(struct dhcpd *d)
 	if (d->view_dirty)
 		reload_view(d);
 	if (ipam_tx_begin(d->db) < 0) {
-		log_error("cannot start a transaction: %s", ipam_error(d->db));
+		db_trouble(d, "nothing can be stored, so nothing is answered: %s",
+			   ipam_error(d->db));
 		return false;
 	}
 	d->tx_open = true;
@@ -708,7 +735,10 @@ static void start(struct dhcpd *d)
 	struct event *ev;
 	int r;
 
-	r = ipam_open(d->db_path, 0, &d->db, err, sizeof(err));
+	/* Writable or nothing: a lease that cannot be stored is not given,
+	 * so on a read-only file dhcpd stops and racknet run retries it. */
+	r = ipam_open(d->db_path, IPAM_OPEN_WRITABLE, &d->db, err,
+		      sizeof(err));
 	if (r < 0)
 		fatal("%s", err);
 	r = dhcp_links_open(&d->links, links_changed, d);

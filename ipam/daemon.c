@@ -40,7 +40,7 @@ void daemon_publish(struct daemon *dm)
 		return;
 	}
 	if (ipam_stats_put(dm->db, dm->name, (int)getpid(), dm->started, c,
-			   (int64_t)time(NULL)) < 0) {
+			   (int64_t)time(NULL), false) < 0) {
 		json_decref(c);		/* the database is busy: next tick */
 		return;
 	}
@@ -92,7 +92,7 @@ void daemon_drop(struct daemon *dm, const char *user, const char *caps)
 	snprintf(row, sizeof(row), "%s.priv", dm->name);
 	p = priv_describe_json();
 	if (p && ipam_stats_put(dm->db, row, (int)getpid(), dm->started, p,
-				(int64_t)time(NULL)) < 0)
+				(int64_t)time(NULL), true) < 0)
 		log_warn("cannot publish the privileges: %s",
 			 ipam_error(dm->db));
 	json_decref(p);

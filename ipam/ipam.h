@@ -41,6 +41,8 @@ struct ipam;
 enum {
 	IPAM_OPEN_CREATE = 1 << 0,	/* create the file if missing */
 	IPAM_OPEN_MIGRATE = 1 << 1,	/* bring an older schema up to date */
+	IPAM_OPEN_WRITABLE = 1 << 2,	/* refuse a file that can only be
+					 * read (SQLite's fallback) */
 };
 
 /*
@@ -363,9 +365,13 @@ json_t *ipam_interface_list(struct ipam *db);
 json_t *ipam_dhcp_config(struct ipam *db);
 
 /* Counters a daemon publishes ("dhcpd"): a JSON object of numbers, with
- * its pid and start time; read back with the time they were written. */
+ * its pid and start time; read back with the time they were written.
+ * With wait false it never waits for another writer (a daemon's event
+ * loop publishing every second must not stall on someone else's lock):
+ * -EBUSY at once, and the caller publishes next time. */
 int ipam_stats_put(struct ipam *db, const char *daemon, int pid,
-		   int64_t started, const json_t *counters, int64_t now);
+		   int64_t started, const json_t *counters, int64_t now,
+		   bool wait);
 json_t *ipam_stats_get(struct ipam *db, const char *daemon);
 
 /* Domains and DNS records. */

@@ -14,7 +14,6 @@
 #include <time.h>
 
 #define IPAM_APPLICATION_ID 0x52434b4e	/* "RCKN" */
-#define IPAM_BUSY_MS 5000
 
 int ipam_fail(struct ipam *db, int r, const char *fmt, ...)
 {
@@ -39,10 +38,16 @@ int ipam_sqlfail(struct ipam *db, int rc, const char *what)
 	case SQLITE_CONSTRAINT:
 		return ipam_fail(db, -EEXIST, "%s: %s", what, msg);
 	case SQLITE_FULL:
-		return ipam_fail(db, -EIO, "%s: the disk is full", what);
+		return ipam_fail(db, -EIO, "%s: %s: the disk is full", what,
+				 db->path);
+	case SQLITE_IOERR:
+		return ipam_fail(db, -EIO, "%s: cannot read or write %s: %s",
+				 what, db->path,
+				 sqlite3_system_errno(db->sql) ?
+				 strerror(sqlite3_system_errno(db->sql)) : msg);
 	case SQLITE_READONLY:
-		return ipam_fail(db, -EIO, "%s: the database is read-only (%s)",
-				 what, msg);
+		return ipam_fail(db, -EIO, "%s: %s is read-only (%s)",
+				 what, db->path, msg);
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
 		return ipam_fail(db, -EIO, "%s: the database file is corrupt "
@@ -178,6 +183,29 @@ static const char sql_savepoint[] = "SAVEPOINT op";
 static const char sql_release[] = "RELEASE op";
 static const char sql_rollback_to[] = "ROLLBACK TO op";
 
+/* Undo after a failure, keeping the failure's text. SQLite has often
+ * rolled the whole transaction back already (a full disk, an I/O error):
+ * then there is nothing to undo, and a ROLLBACK's "no transaction is
+ * active" must not replace the reason. */
+static void undo(struct ipam *db, bool outer)
+{
+	char why[IPAM_ERRLEN];
+
+	if (sqlite3_get_autocommit(db->sql)) {
+		if (db->tx_depth > 0 && !db->lost[0])
+			memcpy(db->lost, db->err, sizeof(db->lost));
+		return;
+	}
+	memcpy(why, db->err, sizeof(why));
+	if (outer) {
+		run_cached(db, sql_rollback, "roll back");
+	} else {
+		run_cached(db, sql_rollback_to, "roll back");
+		run_cached(db, sql_release, "roll back");
+	}
+	memcpy(db->err, why, sizeof(why));
+}
+
 int ipam_write_begin(struct ipam *db)
 {
 	bool outer = db->tx_depth == 0 && db->op_depth == 0;
@@ -199,18 +227,13 @@ int ipam_write_end(struct ipam *db, int r)
 	db->op_depth--;
 	outer = db->tx_depth == 0 && db->op_depth == 0;
 	if (r < 0) {
-		if (outer) {
-			run_cached(db, sql_rollback, "roll back");
-		} else {
-			run_cached(db, sql_rollback_to, "roll back");
-			run_cached(db, sql_release, "roll back");
-		}
+		undo(db, outer);
 		return r;
 	}
 	c = run_cached(db, outer ? sql_commit : sql_release, "commit");
 	if (c < 0) {
 		if (outer)
-			run_cached(db, sql_rollback, "roll back");
+			undo(db, true);
 		return c;
 	}
 	return r;
@@ -223,6 +246,7 @@ int ipam_tx_begin(struct ipam *db)
 
 		if (r < 0)
 			return r;
+		db->lost[0] = '\0';
 	}
 	db->tx_depth++;
 	return 0;
@@ -236,9 +260,17 @@ int ipam_tx_commit(struct ipam *db)
 		return ipam_fail(db, -EINVAL, "internal: commit without begin");
 	if (--db->tx_depth > 0 || db->op_depth > 0)
 		return 0;
+	if (db->lost[0]) {
+		/* What the group wrote after that went in on its own. */
+		r = ipam_fail(db, -EIO, "the transaction was ended by an "
+			      "error: %s", db->lost);
+		db->lost[0] = '\0';
+		undo(db, true);
+		return r;
+	}
 	r = run_cached(db, sql_commit, "commit");
 	if (r < 0)
-		run_cached(db, sql_rollback, "roll back");
+		undo(db, true);
 	return r;
 }
 
@@ -247,6 +279,7 @@ void ipam_tx_rollback(struct ipam *db)
 	if (db->tx_depth == 0)
 		return;
 	db->tx_depth = 0;
+	db->lost[0] = '\0';
 	if (sqlite3_get_autocommit(db->sql) == 0)
 		run_cached(db, sql_rollback, "roll back");
 }
@@ -397,6 +430,7 @@ int ipam_open(const char *path, unsigned flags, struct ipam **ret_db,
 	 * harmlessly): no allocation statistics, which take a global mutex
 	 * on every malloc and free. Nothing here reads them. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	snprintf(db->path, sizeof(db->path), "%s", path);
 	rc = sqlite3_open_v2(path, &db->sql, oflags, NULL);
 	if (rc != SQLITE_OK) {
 		r = ipam_fail(db, -EIO, "cannot open %s: %s", path,
@@ -417,6 +451,16 @@ int ipam_open(const char *path, unsigned flags, struct ipam **ret_db,
 	r = check_schema(db, path, flags);
 	if (r < 0)
 		goto out_close;
+	/* SQLite falls back to reading when it cannot write; a writer
+	 * refuses that, so that whoever restarts it finds it writing once the
+	 * file is writable again. */
+	if ((flags & IPAM_OPEN_WRITABLE) &&
+	    sqlite3_db_readonly(db->sql, "main") == 1) {
+		r = ipam_fail(db, -EROFS, "%s is read-only: racknet must write "
+			      "it (check its owner, mode, attributes and file "
+			      "system)", path);
+		goto out_close;
+	}
 	db->data_version = pragma_int(db, "PRAGMA data_version");
 	*ret_db = db;
 	return 0;

@@ -65,7 +65,8 @@ json_t *ipam_dhcp_config(struct ipam *db)
 }
 
 int ipam_stats_put(struct ipam *db, const char *daemon, int pid,
-		   int64_t started, const json_t *counters, int64_t now)
+		   int64_t started, const json_t *counters, int64_t now,
+		   bool wait)
 {
 	static const char sql[] =
 		"INSERT OR REPLACE INTO daemon_stats "
@@ -77,6 +78,8 @@ int ipam_stats_put(struct ipam *db, const char *daemon, int pid,
 
 	if (!text)
 		return ipam_fail(db, -ENOMEM, "cannot encode counters");
+	if (!wait)
+		sqlite3_busy_timeout(db->sql, 0);
 	r = ipam_write_begin(db);
 	st = r < 0 ? NULL : ipam_stmt(db, sql);
 	if (st) {
@@ -89,6 +92,7 @@ int ipam_stats_put(struct ipam *db, const char *daemon, int pid,
 	} else if (r == 0) {
 		r = ipam_write_end(db, -EIO);
 	}
+	sqlite3_busy_timeout(db->sql, IPAM_BUSY_MS);
 	free(text);
 	return r;
 }

@@ -9,6 +9,8 @@
 
 #include "ipam.h"
 
+#define IPAM_BUSY_MS 5000	/* how long a write waits for another writer */
+
 /* Prepared statements kept per handle, one per SQL text used. A handle
  * that needed more would fail ("statement cache is full"): keep this well
  * above the number of SQL texts in ipam/ (about 150 in v8). Statements are
@@ -17,6 +19,9 @@
 
 struct ipam {
 	sqlite3 *sql;
+	char path[256];		/* as opened, for error messages */
+	char lost[IPAM_ERRLEN];	/* why SQLite ended the caller's transaction
+				 * itself, for its commit to say */
 	int tx_depth;		/* explicit ipam_tx_begin() nesting */
 	int op_depth;		/* savepoints of write operations */
 	int64_t data_version;	/* for ipam_feed_poll() */

@@ -97,7 +97,7 @@ static void publish(struct sup *s, int64_t stopped)
 		      "stopped", (json_int_t)stopped, "daemons", ds);
 	json_decref(ds);
 	if (!o || ipam_stats_put(r->db, "run", (int)s->self, r->started, o,
-				 (int64_t)time(NULL)) < 0) {
+				 (int64_t)time(NULL), true) < 0) {
 		if (!s->publish_warned)
 			log_warn("cannot publish run's state for racknet "
 				 "status: %s", o ? ipam_error(r->db) :

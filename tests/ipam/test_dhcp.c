@@ -219,7 +219,7 @@ TEST(counters_round_trip)
 
 	CHECK(ipam_stats_get(db, "dhcpd") == NULL);
 	CHECK_CONTAINS(ipam_error(db), "racknet-dhcpd has not run");
-	CHECK_INT(ipam_stats_put(db, "dhcpd", 42, T0, c, T0 + 5), 0);
+	CHECK_INT(ipam_stats_put(db, "dhcpd", 42, T0, c, T0 + 5, true), 0);
 	got = ipam_stats_get(db, "dhcpd");
 	CHECK_INT(json_integer_value(json_object_get(got, "pid")), 42);
 	CHECK(json_equal(json_object_get(got, "counters"), c));
