@@ -33,6 +33,7 @@
 #endif
 
 #define MAX_SESSIONS_DEFAULT 1000
+#define MAX_HTTP_DEFAULT 256
 #define MAX_SESSIONS_LIMIT 65536
 #define FDS_SPARE 64		/* descriptors kept for everything else */
 
@@ -42,6 +43,7 @@ struct tftpd {
 	bool http_on;
 	struct ip_addr http_addr;
 	uint16_t http_port;
+	unsigned max_http;
 	struct ipam *db;
 	struct bootfs *fs;
 	struct event_base *base;
@@ -57,8 +59,8 @@ static void usage(FILE *f)
 		"usage: racknet-tftpd --db PATH --root DIR [--templates DIR]\n"
 		"                     [--tftp-listen ADDR[:PORT]] "
 		"[--http-listen ADDR[:PORT]]\n"
-		"                     [--max-sessions N] [--user NAME] "
-		"[--log-level L]\n"
+		"                     [--max-sessions N] [--max-http N] "
+		"[--user NAME] [--log-level L]\n"
 		"Serve DIR over TFTP (read-only) and HTTP, and per-machine "
 		"pxelinux, GRUB\nand iPXE files rendered from the templates "
 		"with each machine's values\nfrom IPAM.\n"
@@ -72,10 +74,28 @@ static void usage(FILE *f)
 		"given); default off\n"
 		"  --max-sessions N      concurrent TFTP transfers (default "
 		"%d)\n"
+		"  --max-http N          open HTTP connections (default %d)\n"
 		"  --user NAME           run as NAME once the sockets are "
 		"open\n"
 		"  --log-level L         error, warning, notice, info "
-		"(default) or debug\n", MAX_SESSIONS_DEFAULT);
+		"(default) or debug\n", MAX_SESSIONS_DEFAULT, MAX_HTTP_DEFAULT);
+}
+
+/* A --max-* value: 1..MAX_SESSIONS_LIMIT, or a usage error. */
+static unsigned count_arg(const char *flag, const char *s)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno || *end || end == s || n == 0 || n > MAX_SESSIONS_LIMIT ||
+	    s[0] == '-') {
+		fprintf(stderr, "racknet-tftpd: %s '%s' is not a number from 1 "
+			"to %d\n", flag, s, MAX_SESSIONS_LIMIT);
+		exit(2);
+	}
+	return (unsigned)n;
 }
 
 static void parse_args(struct tftpd *d, int argc, char **argv)
@@ -87,14 +107,13 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 		{ "tftp-listen", required_argument, NULL, 'T' },
 		{ "http-listen", required_argument, NULL, 'H' },
 		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "max-http", required_argument, NULL, 'M' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	enum log_level level = LL_INFO;
-	unsigned long n;
-	char *end;
 	int c;
 
 	d->db_path = daemon_db_default();
@@ -102,6 +121,7 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 	ip_parse(&d->tftp.addr, "0.0.0.0");
 	d->tftp.max_sessions = MAX_SESSIONS_DEFAULT;
 	d->http_port = 80;
+	d->max_http = MAX_HTTP_DEFAULT;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -130,16 +150,11 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 				d->http_on = true;
 			break;
 		case 'm':
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || n == 0 ||
-			    n > MAX_SESSIONS_LIMIT || optarg[0] == '-') {
-				fprintf(stderr, "racknet-tftpd: --max-sessions "
-					"'%s' is not a number from 1 to %d\n",
-					optarg, MAX_SESSIONS_LIMIT);
-				exit(2);
-			}
-			d->tftp.max_sessions = (unsigned)n;
+			d->tftp.max_sessions = count_arg("--max-sessions",
+							 optarg);
+			break;
+		case 'M':
+			d->max_http = count_arg("--max-http", optarg);
 			break;
 		case 'u':
 			d->user = optarg;
@@ -211,12 +226,14 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 /* ---- start ---- */
 
-/* Every transfer holds a socket and maybe a file: make room for
- * --max-sessions of them, or say how many fit. */
+/* Every transfer holds a socket and maybe a file, and so does every HTTP
+ * connection: make room for --max-sessions and --max-http of them, or say
+ * how many transfers fit. */
 static void fit_descriptors(struct tftpd *d)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)d->tftp.max_sessions * 2 + FDS_SPARE;
+	rlim_t http = d->http_on ? (rlim_t)d->max_http * 2 : 0;
+	rlim_t want = (rlim_t)d->tftp.max_sessions * 2 + http + FDS_SPARE;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
@@ -226,8 +243,8 @@ static void fit_descriptors(struct tftpd *d)
 		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur < want) {
-		unsigned fit = rl.rlim_cur > 2 * FDS_SPARE ?
-			(unsigned)((rl.rlim_cur - FDS_SPARE) / 2) : 1;
+		unsigned fit = rl.rlim_cur > 2 * FDS_SPARE + http ?
+			(unsigned)((rl.rlim_cur - FDS_SPARE - http) / 2) : 1;
 
 		log_warn("--max-sessions %u needs %llu descriptors, the limit "
 			 "is %llu: serving at most %u transfers at once",
@@ -260,14 +277,15 @@ static void start(struct tftpd *d)
 	fit_descriptors(d);
 	if (d->http_on) {
 		d->http_srv = tftpd_http_new(d->base, d->fs, &d->http_addr,
-					     d->http_port, &d->c, err,
-					     sizeof(err));
+					     d->http_port, d->max_http, &d->c,
+					     err, sizeof(err));
 		ip_format(&d->http_addr, a, sizeof(a));
 		if (!d->http_srv)
 			fatal("cannot serve HTTP on %s port %u: %s", a,
 			      d->http_port, err);
 		d->tftp.http_port = d->http_port;
-		log_notice("serving HTTP on %s port %u", a, d->http_port);
+		log_notice("serving HTTP on %s port %u, at most %u connections",
+			   a, d->http_port, d->max_http);
 	}
 	d->tftp_srv = tftpd_tftp_new(d->base, d->fs, &d->tftp, &d->c, err,
 				     sizeof(err));

@@ -43,13 +43,15 @@ struct tftpd_http;
 /*
  * Serve fs over HTTP on addr:port: GET and HEAD, Range, keep-alive. Files
  * are sent with evbuffer_add_file (sendfile). One info log line per
- * request. Counts into c (not owned). NULL on error, with err saying
- * what (e.g. the port is taken).
+ * request. At most max_conns connections that have sent a request are
+ * open: at the limit no more are accepted until one closes (an idle one
+ * does after 60 s). Counts into c (not owned). NULL on error, with err
+ * saying what (e.g. the port is taken).
  */
 struct tftpd_http *tftpd_http_new(struct event_base *base, struct bootfs *fs,
 				  const struct ip_addr *addr, uint16_t port,
-				  struct tftpd_counters *c, char *err,
-				  size_t cap);
+				  unsigned max_conns, struct tftpd_counters *c,
+				  char *err, size_t cap);
 void tftpd_http_free(struct tftpd_http *h);
 
 /* ---- TFTP (tftpd_tftp.c) ---------------------------------------- */

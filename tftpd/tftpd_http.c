@@ -52,6 +52,8 @@
 #define ACCEPT_PAUSE_MS 500	/* after accept() fails, e.g. EMFILE */
 #define ACCEPT_WARN_S 60	/* say so at most this often */
 
+struct http_conn;
+
 struct tftpd_http {
 	struct bootfs *fs;
 	struct tftpd_counters *c;
@@ -61,6 +63,13 @@ struct tftpd_http {
 	struct event *ev_resume;
 	int64_t accept_warned_ms;
 	uint64_t accept_failed;		/* since the last warning */
+	bool paused;			/* after an accept() error */
+	/* Connections that sent a request, at most max_conns: at the limit
+	 * the listener stops accepting (the kernel queues new ones) until
+	 * one closes. */
+	struct http_conn **conns;
+	unsigned nconns, max_conns;
+	int64_t full_warned_ms;
 	struct tftpd_http *next;	/* in servers */
 };
 
@@ -71,7 +80,7 @@ static struct tftpd_http *servers;
 /* One request, from its arrival until its response is out or lost. */
 struct http_xfer {
 	struct tftpd_http *h;
-	struct evhttp_connection *conn;
+	struct http_conn *conn;
 	int64_t start_ms;
 	const char *method;
 	int status;
@@ -146,29 +155,89 @@ static void xfer_end(struct http_xfer *x, uint64_t sent, const char *how)
 	free(x);
 }
 
+/* ---- connections ---- */
+
+/* A connection that sent a request, until it closes; the response going
+ * out on it, if one is. */
+struct http_conn {
+	struct tftpd_http *h;
+	struct evhttp_connection *evcon;
+	struct http_xfer *x;
+};
+
+static void listener_update(struct tftpd_http *h)
+{
+	if (h->paused || h->nconns >= h->max_conns)
+		evconnlistener_disable(h->listener);
+	else
+		evconnlistener_enable(h->listener);
+}
+
+/* The connection went down: a response still going out is logged with
+ * what the socket took (what is left in its output buffer was not sent);
+ * then the connection's slot is free again. */
+static void on_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct http_conn *hc = arg;
+	struct tftpd_http *h = hc->h;
+	struct http_xfer *x = hc->x;
+
+	if (x) {
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+		size_t left = bev ? evbuffer_get_length(
+					bufferevent_get_output(bev)) : 0;
+		uint64_t sent = left >= x->body ? 0 : x->body - left;
+		char how[64];
+
+		snprintf(how, sizeof(how), " (of %" PRIu64 ": the connection "
+			 "ended first)", x->body);
+		xfer_end(x, sent, how);
+	}
+	for (unsigned i = 0; i < h->nconns; i++)
+		if (h->conns[i] == hc) {
+			h->conns[i] = h->conns[--h->nconns];
+			break;
+		}
+	free(hc);
+	listener_update(h);
+}
+
+/* The record of the connection req came on, made at its first request;
+ * NULL when out of memory. */
+static struct http_conn *conn_of(struct tftpd_http *h,
+				 struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct http_conn *hc;
+	int64_t now;
+
+	for (unsigned i = 0; i < h->nconns; i++)
+		if (h->conns[i]->evcon == evcon)
+			return h->conns[i];
+	if (h->nconns == h->max_conns || !(hc = calloc(1, sizeof(*hc))))
+		return NULL;		/* accepted before the listener stopped */
+	*hc = (struct http_conn){ .h = h, .evcon = evcon };
+	h->conns[h->nconns++] = hc;
+	evhttp_connection_set_closecb(evcon, on_close, hc);
+	if (h->nconns < h->max_conns)
+		return hc;
+	listener_update(h);
+	now = now_ms();
+	if (!h->full_warned_ms || now - h->full_warned_ms >= ACCEPT_WARN_S * 1000) {
+		log_warn("HTTP: %u connections open (--max-http): not accepting "
+			 "more until one closes", h->max_conns);
+		h->full_warned_ms = now;
+	}
+	return hc;
+}
+
 static void on_complete(struct evhttp_request *req, void *arg)
 {
 	struct http_xfer *x = arg;
 
 	(void)req;
-	evhttp_connection_set_closecb(x->conn, NULL, NULL);
+	x->conn->x = NULL;
 	xfer_end(x, x->body, NULL);
-}
-
-/* The connection went down before the response was out: count what the
- * socket took (what is left in its output buffer was not sent). */
-static void on_close(struct evhttp_connection *conn, void *arg)
-{
-	struct http_xfer *x = arg;
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
-	size_t left = bev ? evbuffer_get_length(bufferevent_get_output(bev))
-			  : 0;
-	uint64_t sent = left >= x->body ? 0 : x->body - left;
-	char how[64];
-
-	snprintf(how, sizeof(how), " (of %" PRIu64 ": the connection "
-		 "ended first)", x->body);
-	xfer_end(x, sent, how);
 }
 
 /* Send the response; x is freed by on_complete or on_close. */
@@ -195,9 +264,8 @@ static void reply(struct http_xfer *x, struct evhttp_request *req,
 		c->http_bad++;
 		break;
 	}
-	x->conn = evhttp_request_get_connection(req);
+	x->conn->x = x;
 	evhttp_request_set_on_complete_cb(req, on_complete, x);
-	evhttp_connection_set_closecb(x->conn, on_close, x);
 	evhttp_send_reply(req, status, reason, NULL);
 }
 
@@ -431,9 +499,13 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const char *u = evhttp_request_get_uri(req);
 
 	h->c->http_requests++;
-	if (!x) {
+	if (x)
+		x->conn = conn_of(h, req);
+	if (!x || !x->conn) {
 		h->c->http_bad++;
-		log_warn("HTTP request refused: out of memory");
+		if (!x)
+			log_warn("HTTP request refused: out of memory");
+		free(x);
 		evhttp_send_error(req, 503, NULL);
 		return;
 	}
@@ -463,11 +535,13 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 	int e = errno;
 	int64_t now = now_ms();
 
+	(void)l;			/* h->listener */
 	while (h && h->http != arg)
 		h = h->next;
 	if (!h)
 		return;
-	evconnlistener_disable(l);
+	h->paused = true;
+	listener_update(h);
 	event_add(h->ev_resume, &tv);
 	h->accept_failed++;
 	if (h->accept_warned_ms &&
@@ -486,7 +560,8 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	evconnlistener_enable(h->listener);
+	h->paused = false;
+	listener_update(h);
 }
 
 /* Our own listening socket rather than evhttp_bind_socket(): an IPv6
@@ -516,8 +591,8 @@ static int listen_socket(const struct ip_addr *addr, uint16_t port)
 
 struct tftpd_http *tftpd_http_new(struct event_base *base, struct bootfs *fs,
 				  const struct ip_addr *addr, uint16_t port,
-				  struct tftpd_counters *c, char *err,
-				  size_t cap)
+				  unsigned max_conns, struct tftpd_counters *c,
+				  char *err, size_t cap)
 {
 	struct tftpd_http *h = calloc(1, sizeof(*h));
 	struct evhttp_bound_socket *bound;
@@ -530,9 +605,11 @@ struct tftpd_http *tftpd_http_new(struct event_base *base, struct bootfs *fs,
 	h->fs = fs;
 	h->c = c;
 	h->port = port;
+	h->max_conns = max_conns ? max_conns : 1;
+	h->conns = calloc(h->max_conns, sizeof(*h->conns));
 	h->http = evhttp_new(base);
 	h->ev_resume = evtimer_new(base, on_resume, h);
-	if (!h->http || !h->ev_resume) {
+	if (!h->conns || !h->http || !h->ev_resume) {
 		snprintf(err, cap, "out of memory");
 		goto fail;
 	}
@@ -583,5 +660,6 @@ void tftpd_http_free(struct tftpd_http *h)
 		evhttp_free(h->http);
 	if (h->ev_resume)
 		event_free(h->ev_resume);
+	free(h->conns);
 	free(h);
 }

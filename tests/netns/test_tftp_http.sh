@@ -13,7 +13,8 @@
 # unsatisfiable -> 416 with "bytes */SIZE"), keep-alive (two URLs on one
 # connection), traversal ("..", %2e%2e, %2f, a symlink out of the root)
 # -> 403, a folder -> 403, a missing file -> 404, a PUT refused, HTTP/1.0;
-# the HTTP counters in `racknet tftp stats --json`.
+# the HTTP counters in `racknet tftp stats --json`; --max-http: with 4
+# keep-alive connections open a fifth is not served until one closes.
 #
 # Needs root, iproute2, jq, perl, curl; RACKNET and RACKNET_TFTPD (set by
 # ctest).
@@ -35,7 +36,8 @@ tf_file "files/with space.bin" 777
 echo "a line of text" >"$TF_ROOT/files/text.txt"
 ln -s ../outside.txt "$TF_ROOT/escape.txt"
 SIZE=1000
-tf_start
+MAX_HTTP=4
+tf_start --max-http "$MAX_HTTP"
 nt_check "racknet-tftpd is running" nt_alive "$TF_PID"
 
 BODY=$TF_DIR/got/http.body
@@ -222,6 +224,48 @@ nt_check "POST is refused (4xx)" \
 		{ echo \"   HTTP \$TF_HTTP_CODE\"; false; }"
 nt_check "a request line of junk gets 400 or a closed connection" \
 	eval "r=\$(raw \$'NOT HTTP AT ALL\n\n'); ! grep -q '^HTTP/1.[01] 200' <<<\"\$r\""
+
+# ---- the connection limit ----
+# limit N: N keep-alive connections each get an answer and stay open;
+# one more sends its request and gets nothing for 2 s; the first closes;
+# the extra one is answered within 3 s. Prints "open N, extra early
+# 0|1, extra after 0|1".
+limit() {
+	# shellcheck disable=SC2016 # perl code, perl's variables
+	ip netns exec "$TF_NS" perl -e '
+		use IO::Socket::INET; use IO::Select;
+		my ($srv, $port, $n) = @ARGV;
+		my $req = "GET /files/text.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+		sub answered { my ($s, $t) = @_; my $sel = IO::Select->new($s);
+			return 0 if !$sel->can_read($t);
+			my $got = sysread($s, my $buf, 65536);
+			return ($got && $buf =~ m{^HTTP/1.1 200}) ? 1 : 0; }
+		my @open;
+		for (1 .. $n) {
+			my $s = IO::Socket::INET->new(PeerAddr => $srv,
+				PeerPort => $port, Proto => "tcp", Timeout => 3)
+				or die "connect: $!\n";
+			print $s $req;
+			push @open, $s if answered($s, 3);
+		}
+		my $x = IO::Socket::INET->new(PeerAddr => $srv, PeerPort => $port,
+			Proto => "tcp", Timeout => 3) or die "connect: $!\n";
+		print $x $req;
+		my $early = answered($x, 2);
+		close(shift @open);
+		my $after = $early || answered($x, 3);
+		print "open ", scalar(@open) + 1, ", extra early $early, extra after $after\n";' \
+		"$TF_SERVER" "$TF_HTTP_PORT" "$1"
+}
+got=$(limit "$MAX_HTTP")
+echo "   $got"
+nt_check "--max-http $MAX_HTTP: $MAX_HTTP connections served and kept open" \
+	[ "${got%%,*}" = "open $MAX_HTTP" ]
+nt_check "  one more is not served while they are open" \
+	grep -q "extra early 0" <<<"$got"
+nt_check "  ... and is once one of them closes" grep -q "extra after 1" <<<"$got"
+nt_check "  racknet-tftpd said so" \
+	grep -q "HTTP: $MAX_HTTP connections open (--max-http)" "$TF_LOG"
 
 # ---- counters ----
 nt_check "racknet tftp stats: http_ok, http_partial, http_not_found, http_denied, http_bytes" \
