@@ -241,7 +241,7 @@ uint32_t cidr_v4_mask(unsigned prefix)
 	return 0xffffffffu << (32 - prefix);
 }
 
-static int hexval(char c)
+int hex_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -256,7 +256,7 @@ static int hexval(char c)
 static int parse_hex_run(const char *s, size_t n, uint8_t *out)
 {
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
@@ -292,8 +292,8 @@ int mac_parse(struct mac_addr *ret, const char *s)
 		for (int g = 0; g < 6; g++) {
 			int v = 0, digits = 0;
 
-			while (digits < 2 && hexval(*p) >= 0)
-				v = v << 4 | hexval(*p++), digits++;
+			while (digits < 2 && hex_value(*p) >= 0)
+				v = v << 4 | hex_value(*p++), digits++;
 			if (digits == 0)
 				return -EINVAL;
 			m.b[g] = (uint8_t)v;

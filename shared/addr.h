@@ -30,6 +30,8 @@ struct mac_addr {
 
 /* Dotted quad or RFC 4291 text; no surrounding space, no zone index. */
 int ip_parse(struct ip_addr *ret, const char *s);
+/* A hex digit's value (either case), or -1. */
+int hex_value(int c);
 const char *ip_format(const struct ip_addr *a, char *buf, size_t size);
 /* 4 or 16 bytes of network-order address; other lengths are -EINVAL. */
 int ip_from_bytes(struct ip_addr *ret, const void *p, size_t len);

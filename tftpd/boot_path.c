@@ -85,21 +85,10 @@ const char *boot_kind_name(enum boot_kind k)
 
 /* ---- Classification ------------------------------------------------ */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool all_hex(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		if (hexval(s[i]) < 0)
+		if (hex_value(s[i]) < 0)
 			return false;
 	return true;
 }
@@ -108,7 +97,7 @@ static bool all_hex(const char *s, size_t len)
 static bool hex_bytes(const char *s, uint8_t *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;
@@ -148,7 +137,7 @@ static uint32_t hex_u32(const char *s, size_t len)
 	uint32_t v = 0;
 
 	for (size_t i = 0; i < len; i++)
-		v = v << 4 | (uint32_t)hexval(s[i]);
+		v = v << 4 | (uint32_t)hex_value(s[i]);
 	return v;
 }
 
@@ -261,10 +250,10 @@ static void classify_ipxe_query(struct boot_name *bn, const char *q)
 				char c = q[i];
 
 				if (c == '%' && plen - i > 2 &&
-				    hexval(q[i + 1]) >= 0 &&
-				    hexval(q[i + 2]) >= 0) {
-					c = (char)(hexval(q[i + 1]) << 4 |
-						   hexval(q[i + 2]));
+				    hex_value(q[i + 1]) >= 0 &&
+				    hex_value(q[i + 2]) >= 0) {
+					c = (char)(hex_value(q[i + 1]) << 4 |
+						   hex_value(q[i + 2]));
 					i += 2;
 				}
 				if (vlen == sizeof(val))

@@ -28,17 +28,6 @@
 
 #include "wire.h"
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_alpha(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -110,8 +99,8 @@ static void decode(struct wire_wr *w, struct wire_rd *r, size_t n, bool *nul)
 		uint8_t c = wire_rd_u8(&part);
 
 		if (c == '%' && wire_rd_left(&part) >= 2) {
-			int hi = hexval(part.p[part.off]);
-			int lo = hexval(part.p[part.off + 1]);
+			int hi = hex_value(part.p[part.off]);
+			int lo = hex_value(part.p[part.off + 1]);
 
 			if (hi >= 0 && lo >= 0) {
 				c = (uint8_t)(hi << 4 | lo);
