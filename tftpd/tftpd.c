@@ -36,6 +36,9 @@
 #define MAX_HTTP_DEFAULT 256
 #define MAX_SESSIONS_LIMIT 65536
 #define FDS_SPARE 64		/* descriptors kept for everything else */
+/* A transfer's two sockets (one connected to its client, one that answers
+ * everyone else: tftpd_tftp.c) and its file. */
+#define FDS_PER_TRANSFER 3
 
 struct tftpd {
 	const char *db_path, *root, *templates, *user;
@@ -226,14 +229,15 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 /* ---- start ---- */
 
-/* Every transfer holds a socket and maybe a file, and so does every HTTP
- * connection: make room for --max-sessions and --max-http of them, or say
- * how many transfers fit. */
+/* Every transfer holds two sockets and maybe a file, every HTTP connection
+ * a socket and maybe a file: make room for --max-sessions and --max-http
+ * of them, or say how many transfers fit. */
 static void fit_descriptors(struct tftpd *d)
 {
 	struct rlimit rl;
 	rlim_t http = d->http_on ? (rlim_t)d->max_http * 2 : 0;
-	rlim_t want = (rlim_t)d->tftp.max_sessions * 2 + http + FDS_SPARE;
+	rlim_t want = (rlim_t)d->tftp.max_sessions * FDS_PER_TRANSFER + http +
+		      FDS_SPARE;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
@@ -244,7 +248,8 @@ static void fit_descriptors(struct tftpd *d)
 	}
 	if (rl.rlim_cur < want) {
 		unsigned fit = rl.rlim_cur > 2 * FDS_SPARE + http ?
-			(unsigned)((rl.rlim_cur - FDS_SPARE - http) / 2) : 1;
+			(unsigned)((rl.rlim_cur - FDS_SPARE - http) /
+				   FDS_PER_TRANSFER) : 1;
 
 		log_warn("--max-sessions %u needs %llu descriptors, the limit "
 			 "is %llu: serving at most %u transfers at once",

@@ -1,12 +1,16 @@
 /*
  * The TFTP side of racknet-tftpd: a listener on port 69 that parses each
  * request (tftp_msg.c), finds the file (bootfs.c) and starts a transfer on
- * a socket of its own, bound to the address the client asked and an
- * ephemeral port: that port is the transfer's ID (RFC 1350 4.). The
- * transfer machine (tftp_xfer.c) says what to send; this file reads the
- * blocks, sends them and keeps one timer per transfer.
+ * a port of its own, on the address the client asked: that port is the
+ * transfer's ID (RFC 1350 4.). The transfer machine (tftp_xfer.c) says
+ * what to send; this file reads the blocks, sends them and keeps one timer
+ * per transfer.
  *
- * Everything runs in one libevent loop. A transfer costs a socket, two
+ * A transfer's port has two sockets (session_sockets() says why): one
+ * connected to the client, which gets all of its packets, and one that only
+ * packets from anyone else reach, so that they can be told ERROR 5.
+ *
+ * Everything runs in one libevent loop. A transfer costs two sockets, three
  * events and its file's descriptor (or, for rendered and netascii files,
  * their bytes in memory); blocks are read into one scratch buffer shared
  * by all transfers, since the loop sends one packet at a time.
@@ -40,8 +44,9 @@ struct session {
 	struct tftpd_tftp *t;
 	struct session *prev, *next;
 	struct session *hnext;	/* same bucket of tftpd_tftp.peers */
-	int fd;
-	struct event *ev_read, *ev_timer;
+	int fd;			/* connected to the client */
+	int stray_fd;		/* same port, unconnected: everyone else */
+	struct event *ev_read, *ev_stray, *ev_timer;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	struct boot_file f;
@@ -167,8 +172,10 @@ static void session_end(struct session *s, const char *how)
 	t->nsessions--;
 	t->c->active = t->nsessions;
 	event_free(s->ev_read);
+	event_free(s->ev_stray);
 	event_free(s->ev_timer);
 	close(s->fd);
+	close(s->stray_fd);
 	boot_file_release(&s->f);
 	free(s->mem);
 	free(s->ra);
@@ -233,9 +240,10 @@ static int read_block(struct session *s, const struct tftp_blk *b)
 
 static void send_pkt(struct session *s, const uint8_t *pkt, size_t n)
 {
-	/* A full socket buffer loses the packet like the network would:
-	 * the timer resends it. */
-	(void)sendto(s->fd, pkt, n, 0, (const void *)&s->peer, s->peer_len);
+	/* No address: the connected socket's cached route is used (sendto
+	 * with one would look the route up again). A full socket buffer
+	 * loses the packet like the network would: the timer resends it. */
+	(void)send(s->fd, pkt, n, 0);
 }
 
 /* Do what the machine says. Returns false once the session is gone. */
@@ -320,7 +328,9 @@ static void on_session_read(evutil_socket_t fd, short what, void *arg)
 	char peer[SOCKADDR_STRLEN], msg[128];
 
 	(void)what;
-	/* Until something is sent: an ACK that moves the window cannot be
+	/* Both sockets come here and the source is checked on either: a
+	 * stray can reach the connected one before connect().
+	 * Until something is sent: an ACK that moves the window cannot be
 	 * followed by another one yet, so the next read would only say
 	 * EAGAIN; anything else still queued wakes us again. */
 	for (int i = 0; i < RECV_BATCH; i++) {
@@ -394,23 +404,51 @@ static int to_netascii(struct session *s)
 	return 0;
 }
 
-/* The transfer's own socket: our address the client asked, a new port. */
-static int session_socket(const struct ip_addr *local)
+/* The transfer's port, on our address the client asked, has two sockets.
+ * One is connected to the client, as tftpd-hpa's one socket is: the kernel
+ * finds it for the client's packets by their address pair before routing
+ * them (early demux) and keeps its route for what we send, where an
+ * unconnected socket looks the route up for every packet. The other,
+ * unconnected, gets only what does not match the connected one: strays.
+ *
+ * They share the port with SO_REUSEPORT, which the kernel allows only
+ * between sockets of one user: with SO_REUSEADDR any local user could bind
+ * the port too, connect to our client and take its ACKs or send it blocks.
+ * The first socket is bound with neither option, so the port is one that
+ * no other socket holds (with an option set, the kernel may pick another
+ * transfer's). The second joins before the first is connected, so that the
+ * kernel knows the group has a connected socket and picks by address. */
+static int session_sockets(const struct ip_addr *local,
+			   const struct sockaddr_storage *peer,
+			   socklen_t peer_len, int *ret_fd, int *ret_stray)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = ip_to_sockaddr(&ss, local, 0);
-	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0);
+	int on = 1, fd, stray = -1, r;
 
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (void *)&ss, len) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
-	return fd;
+	if (bind(fd, (void *)&ss, len) < 0 ||
+	    getsockname(fd, (void *)&ss, &len) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0)
+		goto fail;
+	stray = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       0);
+	if (stray < 0 ||
+	    setsockopt(stray, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0 ||
+	    bind(stray, (void *)&ss, len) < 0 ||
+	    connect(fd, (const void *)peer, peer_len) < 0)
+		goto fail;
+	*ret_fd = fd;
+	*ret_stray = stray;
+	return 0;
+fail:
+	r = -errno;
+	if (stray >= 0)
+		close(stray);
+	close(fd);
+	return r;
 }
 
 static void refuse(struct tftpd_tftp *t, const struct sockaddr_storage *from,
@@ -464,6 +502,7 @@ static void start_session(struct tftpd_tftp *t, const struct tftp_req *req,
 		return;
 	}
 	s->fd = -1;
+	s->stray_fd = -1;
 	s->f.fd = -1;
 	r = get_file(t, req, &bc, &s->f, why, sizeof(why));
 	if (r < 0) {
@@ -507,7 +546,8 @@ static void start_session(struct tftpd_tftp *t, const struct tftp_req *req,
 	    s->f.size > s->neg.blksize)
 		s->ra = malloc(READAHEAD);
 	if (r == 0)
-		r = s->fd = session_socket(local);
+		r = session_sockets(local, from, from_len, &s->fd,
+				    &s->stray_fd);
 	if (r < 0) {
 		t->c->errors++;
 		refuse(t, from, from_len, client, name, TFTP_E_UNDEF,
@@ -517,8 +557,12 @@ static void start_session(struct tftpd_tftp *t, const struct tftp_req *req,
 	}
 	s->ev_read = event_new(t->base, s->fd, EV_READ | EV_PERSIST,
 			       on_session_read, s);
+	s->ev_stray = event_new(t->base, s->stray_fd, EV_READ | EV_PERSIST,
+				on_session_read, s);
 	s->ev_timer = evtimer_new(t->base, on_timer, s);
-	if (!s->ev_read || !s->ev_timer || event_add(s->ev_read, NULL) < 0) {
+	if (!s->ev_read || !s->ev_stray || !s->ev_timer ||
+	    event_add(s->ev_read, NULL) < 0 ||
+	    event_add(s->ev_stray, NULL) < 0) {
 		t->c->errors++;
 		refuse(t, from, from_len, client, name, TFTP_E_UNDEF,
 		       "out of memory");
@@ -551,10 +595,14 @@ static void start_session(struct tftpd_tftp *t, const struct tftp_req *req,
 fail:
 	if (s->ev_read)
 		event_free(s->ev_read);
+	if (s->ev_stray)
+		event_free(s->ev_stray);
 	if (s->ev_timer)
 		event_free(s->ev_timer);
 	if (s->fd >= 0)
 		close(s->fd);
+	if (s->stray_fd >= 0)
+		close(s->stray_fd);
 	boot_file_release(&s->f);
 	free(s->mem);
 	free(s->ra);
