@@ -121,8 +121,8 @@ static void db_error(struct ctx *c, const char *what)
 	char also[64] = "";
 
 	c->s->counters->db_errors++;
-	if (!dhcp_said_now(&c->s->db_said, 1,
-			   dhcp_said_key(ipam_error(c->s->db)), c->now, &more))
+	if (!log_limit_now(&c->s->db_said, 1,
+			   log_limit_key(ipam_error(c->s->db)), c->now, &more))
 		return;
 	if (more)
 		snprintf(also, sizeof(also), " (and %llu more database errors "
@@ -131,27 +131,6 @@ static void db_error(struct ctx *c, const char *what)
 		  ipam_error(c->s->db), also);
 }
 
-bool dhcp_said_now(struct dhcp_said *said, size_t n, int64_t key,
-		   int64_t now, uint64_t *more)
-{
-	struct dhcp_said *s = &said[0];
-
-	for (size_t i = 0; i < n; i++) {
-		if (said[i].key == key) {
-			s = &said[i];
-			break;
-		}
-		if (said[i].when < s->when)
-			s = &said[i];
-	}
-	if (s->key == key && s->when && now - s->when < DHCP_SAID_SECS) {
-		s->since++;
-		return false;
-	}
-	*more = s->key == key ? s->since : 0;
-	*s = (struct dhcp_said){ key, now, 0 };
-	return true;
-}
 
 /* A unicast to one of our addresses (not a broadcast) from a client
  * that has an address: a RENEWING client or a RELEASE, maybe routed from
@@ -536,7 +515,7 @@ static void on_discover(struct ctx *c)
 		char also[64] = "";
 
 		c->s->counters->exhausted++;
-		if (!dhcp_said_now(c->s->exhausted, DHCP_SAID_SLOTS,
+		if (!log_limit_now(c->s->exhausted, DHCP_EXHAUSTED_SLOTS,
 				   c->cand[0]->id, c->now, &more))
 			return;
 		if (more)

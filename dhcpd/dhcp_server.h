@@ -15,10 +15,12 @@
 #include "dhcp_link.h"
 #include "dhcp_msg.h"
 #include "ipam.h"
+#include "log.h"
 
 #define DHCP_MAX_ADDRS 8		/* DNS or NTP servers per subnet */
 #define DHCP_OFFER_SECS 60		/* how long an offer holds its address */
-#define DHCP_PING_TRIES 3		/* answered pings before we give up */
+#define DHCP_PING_TRIES 3
+#define DHCP_EXHAUSTED_SLOTS 16	/* subnets whose "pool exhausted" is limited */		/* answered pings before we give up */
 
 /* A subnet as dhcpd serves it (IPv4, host byte order). */
 struct dhcp_subnet {
@@ -138,31 +140,6 @@ struct dhcp_out {
 	char note[512];			/* the log line, said once it is sent */
 };
 
-/* A problem said at most once a minute per key (a subnet, say), with a
- * count of what it stood for in between: a flood, or a database that
- * fails every packet, must not flood the log. */
-struct dhcp_said {
-	int64_t key, when;
-	uint64_t since;
-};
-#define DHCP_SAID_SLOTS 16
-#define DHCP_SAID_SECS 60
-
-/* Whether to say key's problem at `now`: not within DHCP_SAID_SECS of the
- * last time (then it is counted). *more: how many were not said since.
- * A key with no slot among the n takes the one said longest ago. */
-bool dhcp_said_now(struct dhcp_said *said, size_t n, int64_t key,
-		   int64_t now, uint64_t *more);
-/* A key for a text (FNV-1a): one slot keyed by the error's text says a
- * new problem at once and a repeated one once a minute. */
-static inline int64_t dhcp_said_key(const char *text)
-{
-	uint64_t h = 14695981039346656037u;
-
-	for (; *text; text++)
-		h = (h ^ (uint8_t)*text) * 1099511628211u;
-	return (int64_t)(h >> 1);
-}
 
 struct dhcp_server {
 	struct ipam *db;
@@ -178,8 +155,8 @@ struct dhcp_server {
 	void *heard_ctx;
 	const int64_t *stopped;
 	size_t nstopped;
-	struct dhcp_said exhausted[DHCP_SAID_SLOTS];	/* "pool exhausted" */
-	struct dhcp_said db_said;			/* database errors */
+	struct log_limit exhausted[DHCP_EXHAUSTED_SLOTS]; /* by subnet */
+	struct log_limit db_said;			/* database errors */
 };
 
 /* Handle one packet at time now, inside the caller's IPAM transaction.

@@ -91,7 +91,7 @@ struct dhcpd {
 
 	char *warned[MAX_WARNED];
 	size_t nwarned;
-	struct dhcp_said db_said;	/* group-level database errors */
+	struct log_limit db_said;	/* group-level database errors */
 
 	/* The open group: packets handled, replies waiting for COMMIT. */
 	struct event *udp_ev;
@@ -367,7 +367,7 @@ static void db_trouble(struct dhcpd *d, const char *fmt, ...)
 	uint64_t more;
 	va_list ap;
 
-	if (!dhcp_said_now(&d->db_said, 1, dhcp_said_key(ipam_error(d->db)),
+	if (!log_limit_now(&d->db_said, 1, log_limit_key(ipam_error(d->db)),
 			   now_s(), &more))
 		return;
 	va_start(ap, fmt);

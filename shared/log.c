@@ -163,3 +163,34 @@ enum log_level log_level_arg(const char *prog, const char *arg)
 	}
 	return level;
 }
+
+bool log_limit_now(struct log_limit *slots, size_t n, int64_t key,
+		   int64_t now, uint64_t *more)
+{
+	struct log_limit *s = &slots[0];
+
+	for (size_t i = 0; i < n; i++) {
+		if (slots[i].key == key) {
+			s = &slots[i];
+			break;
+		}
+		if (slots[i].when < s->when)
+			s = &slots[i];
+	}
+	if (s->key == key && s->when && now - s->when < LOG_LIMIT_SECS) {
+		s->since++;
+		return false;
+	}
+	*more = s->key == key ? s->since : 0;
+	*s = (struct log_limit){ key, now, 0 };
+	return true;
+}
+
+int64_t log_limit_key(const char *text)
+{
+	uint64_t h = 14695981039346656037u;	/* FNV-1a */
+
+	for (; *text; text++)
+		h = (h ^ (uint8_t)*text) * 1099511628211u;
+	return (int64_t)(h >> 1);
+}

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum log_level {
 	LL_ERROR,
@@ -40,6 +41,26 @@ void fatal(const char *fmt, ...)
 #define log_notice(...) log_msg(LL_NOTICE, __VA_ARGS__)
 #define log_info(...)   log_msg(LL_INFO, __VA_ARGS__)
 #define log_debug(...)  log_msg(LL_DEBUG, __VA_ARGS__)
+
+/*
+ * A problem said at most once a minute per key (a subnet, an error's
+ * text), with a count of what it stood for in between: a flood, or a
+ * database that fails every packet, must not flood the log.
+ * log_limit_now(): whether to say key's problem at `now` (seconds); not
+ * within LOG_LIMIT_SECS of the last time, when it is counted instead;
+ * *more is how many were not said since. A key with no slot among the n
+ * takes the one said longest ago. log_limit_key() makes a key of a text:
+ * one slot keyed by an error's text says a new problem at once and a
+ * repeated one once a minute.
+ */
+#define LOG_LIMIT_SECS 60
+struct log_limit {
+	int64_t key, when;
+	uint64_t since;
+};
+bool log_limit_now(struct log_limit *slots, size_t n, int64_t key,
+		   int64_t now, uint64_t *more);
+int64_t log_limit_key(const char *text);
 
 /*
  * Copy len bytes of untrusted data into dst as a printable, NUL-terminated
