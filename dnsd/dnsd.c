@@ -71,8 +71,7 @@ static void count_query(struct dnsd_counters *c, uint16_t qtype)
 
 static void count_rcode(struct dnsd_counters *c, unsigned rcode)
 {
-	if (rcode <= DNS_R_REFUSED)
-		c->rcode[rcode]++;
+	c->rcode[rcode <= DNS_R_REFUSED ? rcode : DNS_R_REFUSED + 1]++;
 }
 
 static void fwd_done(void *ctx, enum dns_fwd_status status,
@@ -273,7 +272,8 @@ static json_t *counters_json(void *arg)
 	static const char *const qt[] = { "a", "aaaa", "ptr", "soa", "ns",
 					  "cname_mx_srv_txt", "any", "other" };
 	static const char *const rc[] = { "noerror", "formerr", "servfail",
-					  "nxdomain", "notimp", "refused" };
+					  "nxdomain", "notimp", "refused",
+					  "other" };
 	const struct dnsd_counters *c = &d->counters;
 	struct dns_fwd_stats f;
 	struct dns_cache_stats cs;
@@ -306,7 +306,7 @@ static json_t *counters_json(void *arg)
 		snprintf(key, sizeof(key), "q_%s", qt[i]);
 		json_object_set_new(o, key, json_integer((json_int_t)c->qtype[i]));
 	}
-	for (size_t i = 0; o && i < 6; i++) {
+	for (size_t i = 0; o && i < 7; i++) {
 		snprintf(key, sizeof(key), "r_%s", rc[i]);
 		json_object_set_new(o, key, json_integer((json_int_t)c->rcode[i]));
 	}

@@ -24,7 +24,8 @@
 struct dnsd_counters {
 	uint64_t queries, udp, tcp;
 	uint64_t qtype[8];	/* A AAAA PTR SOA NS CNAME/MX/SRV/TXT ANY other */
-	uint64_t rcode[6];	/* NOERROR FORMERR SERVFAIL NXDOMAIN NOTIMP REFUSED */
+	uint64_t rcode[7];	/* NOERROR FORMERR SERVFAIL NXDOMAIN NOTIMP REFUSED,
+				 * then any other (BADVERS, ...) */
 	uint64_t truncated, forwarded, cache_hits;
 	uint64_t malformed, dropped, rrl_slipped, rrl_dropped;
 	uint64_t axfr, axfr_refused, tcp_conns, tcp_refused;

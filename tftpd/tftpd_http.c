@@ -245,6 +245,7 @@ static void reply(struct http_xfer *x, struct evhttp_request *req,
 		  int status, const char *reason)
 {
 	struct tftpd_counters *c = x->h->c;
+	struct bufferevent *bev;
 
 	x->status = status;
 	switch (status) {
@@ -266,7 +267,17 @@ static void reply(struct http_xfer *x, struct evhttp_request *req,
 	}
 	x->conn->x = x;
 	evhttp_request_set_on_complete_cb(req, on_complete, x);
+	bev = evhttp_connection_get_bufferevent(x->conn->evcon);
 	evhttp_send_reply(req, status, reason, NULL);
+	/* A client that half-closes after its request (shutdown(SHUT_WR))
+	 * must still get the whole response: evhttp takes a read EOF for a
+	 * dropped connection and loses what is queued. So nothing is read
+	 * while the response goes out: evhttp_send_reply() turned reading
+	 * on, and evhttp turns it on again after the response, for the next
+	 * request on a keep-alive connection. (The reply is only queued
+	 * here: the connection and bev are still there, x may not be.) */
+	if (bev)
+		bufferevent_disable(bev, EV_READ);
 }
 
 /*

@@ -65,6 +65,9 @@ struct session {
 	char name[128];		/* escaped, for logs */
 };
 
+/* Refusals a flood repeats: said once a minute, with a count. */
+enum { SAY_BUSY, SAY_BAD, SAY_WRQ, SAY_KINDS };
+
 struct tftpd_tftp {
 	struct event_base *base;
 	struct bootfs *fs;
@@ -78,6 +81,7 @@ struct tftpd_tftp {
 	 * request while we answer must not get a second transfer. */
 	struct session *peers[PEER_BUCKETS];
 	unsigned nsessions;
+	struct log_limit said[SAY_KINDS];	/* see say() */
 	uint8_t buf[TFTP_PKT_MAX];	/* scratch: one packet in or out */
 };
 
@@ -451,6 +455,23 @@ fail:
 	return r;
 }
 
+/* Whether to log a refusal of this kind now; *also says how many went
+ * unsaid since. Every other request (a missing file included) gets its
+ * line, as every transfer does: that is what one reads when a machine
+ * does not boot. */
+static bool say(struct tftpd_tftp *t, int kind, char *also, size_t cap)
+{
+	uint64_t more = 0;
+
+	also[0] = '\0';
+	if (!log_limit_now(t->said, SAY_KINDS, kind, now_ms() / 1000, &more))
+		return false;
+	if (more)
+		snprintf(also, cap, " (and %llu more since this was last said)",
+			 (unsigned long long)more);
+	return true;
+}
+
 static void refuse(struct tftpd_tftp *t, const struct sockaddr_storage *from,
 		   socklen_t from_len, const char *client, const char *name,
 		   enum tftp_err code, const char *why)
@@ -640,7 +661,7 @@ static void handle_request(struct tftpd_tftp *t, size_t len,
 {
 	struct tftp_req req;
 	const char *why;
-	char client[SOCKADDR_STRLEN], name[128];
+	char client[SOCKADDR_STRLEN], name[128], also[64];
 	int r = tftp_req_parse(&req, t->buf, len, &why);
 
 	sockaddr_format(from, client, sizeof(client));
@@ -662,7 +683,8 @@ static void handle_request(struct tftpd_tftp *t, size_t len,
 			return;
 		}
 		t->c->malformed++;
-		log_info("%s: bad request: %s", client, why);
+		if (say(t, SAY_BAD, also, sizeof(also)))
+			log_info("%s: bad request: %s%s", client, why, also);
 		send_error(t->fd, from, from_len, TFTP_E_BADOP, why);
 		return;
 	}
@@ -670,8 +692,9 @@ static void handle_request(struct tftpd_tftp *t, size_t len,
 	log_escape(name, sizeof(name), req.filename, req.filename_len);
 	if (req.op == TFTP_OP_WRQ) {
 		t->c->write_refused++;
-		log_info("%s WRQ %s: refused, the server is read-only",
-			 client, name);
+		if (say(t, SAY_WRQ, also, sizeof(also)))
+			log_info("%s WRQ %s: refused, the server is read-only%s",
+				 client, name, also);
 		send_error(t->fd, from, from_len, TFTP_E_ACCESS,
 			   "server is read-only");
 		return;
@@ -684,8 +707,12 @@ static void handle_request(struct tftpd_tftp *t, size_t len,
 	}
 	if (t->nsessions >= t->conf.max_sessions) {
 		t->c->busy++;
-		refuse(t, from, from_len, client, name, TFTP_E_UNDEF,
-		       "server busy, try again");
+		if (say(t, SAY_BUSY, also, sizeof(also)))
+			log_info("%s RRQ %s: server busy, try again (%u transfers, "
+				 "--max-sessions)%s", client, name,
+				 t->conf.max_sessions, also);
+		send_error(t->fd, from, from_len, TFTP_E_UNDEF,
+			   "server busy, try again");
 		return;
 	}
 	start_session(t, &req, from, from_len, local, client, name);
