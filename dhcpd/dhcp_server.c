@@ -118,7 +118,7 @@ static void drop(struct ctx *c, const char *fmt, ...)
 static void db_error(struct ctx *c, const char *what)
 {
 	uint64_t more;
-	char also[64] = "";
+	char also[96] = "";
 
 	c->s->counters->db_errors++;
 	if (!log_limit_now(&c->s->db_said, 1,
