@@ -398,3 +398,20 @@ dh_jq() {
 		return 1
 	fi
 }
+
+# ---- racknet run, as `racknet status` shows it ----
+# (status exits 1 while a daemon is down: its JSON is what matters.)
+dh_run_status() {
+	rn status --json 2>/dev/null || :
+}
+
+# dh_run_daemon NAME FIELD: one field of one daemon ("" if none).
+dh_run_daemon() {
+	dh_run_status | jq -r --arg n "$1" \
+		".daemons[] | select(.name == \$n) | .$2 // empty"
+}
+
+# The three daemons (dhcpd, dnsd, tftpd) are running.
+dh_run_all_running() {
+	[ "$(dh_run_status | jq '[.daemons[] | select(.state == "running")] | length')" = 3 ]
+}

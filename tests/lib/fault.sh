@@ -21,8 +21,8 @@
 #   fl_file NAME SIZE        SIZE random bytes at FL_ROOT/NAME
 #   fl_run_start [ARG...]    racknet run in FL_SRV (FL_RUNPID, FL_RUNLOG),
 #                            stopped at cleanup; 0 once all three run
-#   fl_status / fl_all_running  `racknet status --json` / all three run
-#   fl_d NAME FIELD          FIELD of daemon NAME in `racknet status --json`
+#   dh_run_status / dh_run_all_running  `racknet status --json` / all three run
+#   dh_run_daemon NAME FIELD          FIELD of daemon NAME in `racknet status --json`
 #   fl_kill NAME             kill -9 that daemon (the pid status shows, a
 #                            child of our run); FL_KILLED_PID, FL_KILLED_AT
 #   fl_restarted NAME OLD    NAME runs again with a pid other than OLD
@@ -177,19 +177,6 @@ fl_file() {
 
 # ---- racknet run ----
 
-# (status exits 1 while a daemon is down: its JSON is what matters.)
-fl_status() {
-	rn status --json 2>/dev/null || :
-}
-
-fl_d() {
-	fl_status | jq -r --arg n "$1" \
-		".daemons[] | select(.name == \$n) | .$2 // empty"
-}
-
-fl_all_running() {
-	[ "$(fl_status | jq '[.daemons[] | select(.state == "running")] | length')" = 3 ]
-}
 
 fl_run_start() {
 	FL_RUNLOG=$NT_LOGDIR/run.log
@@ -200,7 +187,7 @@ fl_run_start() {
 		--user "$FL_USER" --log-level info "$@" >/dev/null || return 1
 	FL_RUNPID=$NT_BG_PID
 	nt_defer fl_run_stop
-	nt_wait_for 20 fl_all_running
+	nt_wait_for 20 dh_run_all_running
 }
 
 fl_run_stop() {
@@ -210,7 +197,7 @@ fl_run_stop() {
 }
 
 fl_kill() {
-	FL_KILLED_PID=$(fl_d "$1" pid)
+	FL_KILLED_PID=$(dh_run_daemon "$1" pid)
 	if [ -z "$FL_KILLED_PID" ] || [ "$FL_KILLED_PID" = 0 ] ||
 		! nt_alive "$FL_KILLED_PID"; then
 		echo "   fl_kill: $1 has no live pid ('$FL_KILLED_PID')"
@@ -223,8 +210,8 @@ fl_kill() {
 
 fl_restarted() {
 	local p
-	p=$(fl_d "$1" pid)
-	[ "$(fl_d "$1" state)" = running ] && [ -n "$p" ] &&
+	p=$(dh_run_daemon "$1" pid)
+	[ "$(dh_run_daemon "$1" state)" = running ] && [ -n "$p" ] &&
 		[ "$p" != "$2" ] && [ "$p" != 0 ]
 }
 
@@ -249,7 +236,7 @@ fl_show_since() {
 # under SQLite: sleeping in the busy handler).
 fl_where() {
 	local p
-	p=$(fl_d "$1" pid)
+	p=$(dh_run_daemon "$1" pid)
 	echo "$(cat "/proc/$p/wchan" 2>/dev/null) ($(cut -d' ' -f1 \
 		"/proc/$p/syscall" 2>/dev/null))"
 }

@@ -17,9 +17,9 @@
 #                             with the state folder, root and --log-level
 #                             info; FO_RUNPID, FO_RUNLOG; stopped at
 #                             cleanup; 0 once all three daemons run
-#   fo_status                 `racknet status --json`
-#   fo_d NAME FIELD           FIELD of daemon NAME in it (pid, state, ...)
-#   fo_all_running            dhcpd, dnsd and tftpd all run
+#   dh_run_status                 `racknet status --json`
+#   dh_run_daemon NAME FIELD           FIELD of daemon NAME in it (pid, state, ...)
+#   dh_run_all_running            dhcpd, dnsd and tftpd all run
 #   fo_same_daemons PIDS      each of "dhcpd=P dnsd=P tftpd=P" still runs
 #                             with that pid and restarts=0 (say which not)
 #   fo_pids                   the current "dhcpd=P dnsd=P tftpd=P"
@@ -112,7 +112,7 @@ fo_run_start() {
 		--log-level info "$@" >/dev/null || return 1
 	FO_RUNPID=$NT_BG_PID
 	nt_defer fo_run_stop
-	nt_wait_for 20 fo_all_running
+	nt_wait_for 20 dh_run_all_running
 }
 
 fo_run_stop() {
@@ -121,28 +121,15 @@ fo_run_stop() {
 	nt_wait_for 15 eval "! nt_alive $FO_RUNPID" || :
 }
 
-# (status exits 1 while a daemon is down: its JSON is what matters.)
-fo_status() {
-	rn status --json 2>/dev/null || :
-}
-
-fo_d() {
-	fo_status | jq -r --arg n "$1" \
-		".daemons[] | select(.name == \$n) | .$2 // empty"
-}
-
-fo_all_running() {
-	[ "$(fo_status | jq '[.daemons[] | select(.state == "running")] | length')" = 3 ]
-}
 
 fo_pids() {
-	fo_status | jq -r '[.daemons[] | select(.name == "dhcpd" or
+	dh_run_status | jq -r '[.daemons[] | select(.name == "dhcpd" or
 		.name == "dnsd" or .name == "tftpd") | "\(.name)=\(.pid)"] | join(" ")'
 }
 
 fo_same_daemons() {
 	local want=$1 now rc=0 kv n p
-	now=$(fo_status)
+	now=$(dh_run_status)
 	for kv in $want; do
 		n=${kv%%=*} p=${kv#*=}
 		if ! jq -e --arg n "$n" --argjson p "$p" '.daemons[] |

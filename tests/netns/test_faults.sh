@@ -66,9 +66,9 @@ kill_one() {
 	nt_check "$n (pid $old) killed with SIGKILL: running again within 5 s" \
 		nt_wait_for 5 fl_restarted "$n" "$old"
 	R[$n]=$(fl_now)
-	nt_check "  status: $n restarts=1" dh_same restarts "$(fl_d "$n" restarts)" 1
+	nt_check "  status: $n restarts=1" dh_same restarts "$(dh_run_daemon "$n" restarts)" 1
 	nt_check "  status: its last exit was signal 9" \
-		dh_same "last exit" "$(fl_d "$n" last_exit)" "was killed by signal 9 (Killed)"
+		dh_same "last exit" "$(dh_run_daemon "$n" last_exit)" "was killed by signal 9 (Killed)"
 	nt_check "  run logged it, restarting in 1 s" \
 		fl_said "$mark" "racknet-run\[$FL_RUNPID\] warn: racknet-$n \(pid $old\) was killed by signal 9 \(Killed\) after [0-9]+ s; restarting it in 1 s"
 }
@@ -135,7 +135,7 @@ nt_check "TFTP: no short file taken for a whole one, no hung client" \
 
 # ---- run ----
 nt_check "racknet run still runs, and all three daemons" \
-	eval "nt_alive $FL_RUNPID && fl_all_running"
+	eval "nt_alive $FL_RUNPID && dh_run_all_running"
 nt_check "racknet status shows one restart each" \
 	eval "rn status >'$NT_LOGDIR/status.txt' && awk '\$1 ~ /^(dhcpd|dnsd|tftpd)\$/ && \$5 == 1 { n++ } END { exit n != 3 }' '$NT_LOGDIR/status.txt'"
 

@@ -172,7 +172,7 @@ for n in dhcpd dnsd tftpd; do
 	nt_check "  $n's own message names the file and says why" \
 		fl_said "$mark" "racknet-$n\[[0-9]+\] error: .*$BAD/garbage\.db.*(${WHY[garbage]})"
 	nt_check "  status: $n waiting, restarts=2, last exit status 1" \
-		dh_same "$n" "$(fl_d "$n" state) $(fl_d "$n" restarts) $(fl_d "$n" last_exit)" \
+		dh_same "$n" "$(dh_run_daemon "$n" state) $(dh_run_daemon "$n" restarts) $(dh_run_daemon "$n" last_exit)" \
 		"waiting 2 exited with status 1"
 done
 fl_show_since "$mark" 'racknet-(dhcpd|dnsd|tftpd)\[[0-9]+\] error'
@@ -185,9 +185,9 @@ nt_check "run still runs" nt_alive "$FL_RUNPID"
 # ---- the good file back: the next attempt starts each daemon ----
 echo "$GOOD" >"$DBFILE"
 nt_check "the good file back: all three running again at the next attempt (8 s)" \
-	nt_wait_for 8 fl_all_running
+	nt_wait_for 8 dh_run_all_running
 for n in dhcpd dnsd tftpd; do
-	nt_check "  $n: restarts=3" dh_same restarts "$(fl_d "$n" restarts)" 3
+	nt_check "  $n: restarts=3" dh_same restarts "$(dh_run_daemon "$n" restarts)" 3
 done
 nt_check "  dhcpd serves again" \
 	fl_said "$mark" "racknet-dhcpd\[[0-9]+\] notice: serving DHCPv4"

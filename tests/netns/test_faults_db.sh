@@ -238,8 +238,8 @@ nt_check "no wrong DNS answer, no hung dig/kdig" fl_loop_clean "$FL_DNS_OUT"
 nt_check "no short file taken for a whole one, no hung tftp-hpa" \
 	fl_loop_clean "$FL_TFTP_OUT"
 nt_check "racknet run still runs, and all three daemons" \
-	eval "nt_alive $FL_RUNPID && fl_all_running"
+	eval "nt_alive $FL_RUNPID && dh_run_all_running"
 nt_check "dnsd and tftpd were never restarted" \
-	eval "[ \"\$(fl_d dnsd restarts)/\$(fl_d tftpd restarts)\" = 0/0 ]"
+	eval "[ \"\$(dh_run_daemon dnsd restarts)/\$(dh_run_daemon tftpd restarts)\" = 0/0 ]"
 
 nt_summary

@@ -284,7 +284,7 @@ nt_check "DNS: dnsd still runs, same pid, no restart" fo_same_daemons "$PIDS"
 
 # ---- TFTP: a request flood past --max-sessions ----
 nt_check "TFTP: a normal fetch before the flood" fetch before
-TFTPD_PID=$(fo_d tftpd pid)
+TFTPD_PID=$(dh_run_daemon tftpd pid)
 RSS0=$(fo_rss_kib "$TFTPD_PID")
 TFTP_MARK=$(fo_mark)
 fo_settled tftp "$NT_LOGDIR/tftp0.json"

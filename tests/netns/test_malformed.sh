@@ -106,7 +106,7 @@ generate() {
 rss_all() {
 	local d
 	for d in dhcpd dnsd tftpd; do
-		printf '%s=%s ' "$d" "$(fo_rss_kib "$(fo_d "$d" pid)")"
+		printf '%s=%s ' "$d" "$(fo_rss_kib "$(dh_run_daemon "$d" pid)")"
 	done
 }
 
