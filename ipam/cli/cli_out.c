@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,9 +264,14 @@ int cli_parse_int(const char *s, const char *what, int64_t min, int64_t max,
 	char *end;
 	long long v;
 
+	/* Digits only, a '-' first where negatives are allowed: strtoll
+	 * alone would also take " 7" and "+7". */
+	bool digits = isdigit((unsigned char)s[0]) ||
+		      (s[0] == '-' && min < 0 && isdigit((unsigned char)s[1]));
+
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (!s[0] || *end || errno || v < min || v > max)
+	if (!digits || *end || errno || v < min || v > max)
 		return cli_usage_error("%s must be a whole number from %lld to "
 				       "%lld, not '%s'", what, (long long)min,
 				       (long long)max, s);

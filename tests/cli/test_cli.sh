@@ -404,6 +404,8 @@ t_usage_errors() {
 	fails 2 "'zzz' is neither an IP nor a MAC address" lease show zzz
 	fails 2 "VID must be a whole number from 0 to 4094, not '4095'" vlan add f 4095
 	fails 2 "VID must be a whole number from 0 to 4094, not '-1'" vlan add f -1
+	fails 2 "VID must be a whole number from 0 to 4094, not ' +7'" vlan add f " +7"
+	fails 2 "VID must be a whole number from 0 to 4094, not ' 7'" vlan show "f/ 7"
 	fails 2 "VID must be a whole number from 0 to 4094, not 'x'" \
 		subnet add 10.0.0.0/24 --vlan f/x
 	fails 2 "VID must be a whole number from 0 to 4094, not '5000'" \
