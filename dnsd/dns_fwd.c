@@ -305,12 +305,14 @@ static void target_add(struct chain *ch, const uint8_t *name)
 
 /* The answer section: the records of the question's name, following
  * CNAMEs (and keeping DNAMEs above the current name) for at most
- * DNS_FWD_CHAIN_MAX hops; a loop stops at a record already kept. */
-static void keep_chain(const struct dns_answer *a, bool *keep,
+ * DNS_FWD_CHAIN_MAX hops; a loop stops at a record already kept. hop[i]
+ * says at which hop a kept record joined the chain, so that the answer
+ * can be put in chain order whatever order the upstream sent. */
+static void keep_chain(const struct dns_answer *a, bool *keep, uint8_t *hop,
 		       struct chain *ch)
 {
 	ch->end = a->lname;
-	for (int hop = 0; hop < DNS_FWD_CHAIN_MAX; hop++) {
+	for (int hop_n = 0; hop_n < DNS_FWD_CHAIN_MAX; hop_n++) {
 		const uint8_t *next = NULL;
 
 		for (size_t i = 0; i < a->nrr; i++) {
@@ -331,6 +333,8 @@ static void keep_chain(const struct dns_answer *a, bool *keep,
 				   dns_name_under(ch->end, rr->owner)) {
 				keep[i] = true;
 			}
+			if (keep[i])
+				hop[i] = (uint8_t)hop_n;
 			if (keep[i] && rr->type == DNS_T_MX)
 				target_add(ch, rr->rdata + 2);
 			else if (keep[i] && rr->type == DNS_T_SRV)
@@ -379,19 +383,38 @@ static void keep_rest(const struct dns_answer *a, bool *keep,
 static void filter(struct dns_answer *a)
 {
 	bool keep[DNS_ANSWER_RR_MAX] = { false };
+	uint8_t hop[DNS_ANSWER_RR_MAX] = { 0 };
 	struct chain ch = { .end = NULL };
 	size_t j = 0;
 
-	keep_chain(a, keep, &ch);
+	keep_chain(a, keep, hop, &ch);
 	a->negative = a->rcode == DNS_R_NXDOMAIN || !ch.found;
 	keep_rest(a, keep, &ch);
 	for (size_t i = 0; i < a->nrr; i++) {
-		if (keep[i])
+		if (keep[i]) {
+			hop[j] = hop[i];
 			a->rr[j++] = a->rr[i];
-		else
+		} else {
 			a->dropped++;
+		}
 	}
 	a->nrr = j;
+	/* The answer section (first, sections are in order) in chain order:
+	 * the question's name first, then each CNAME's target. A stable
+	 * insertion sort: an answer holds a handful of records. */
+	for (size_t i = 1; i < a->nrr && a->rr[i].section == DNS_SEC_ANSWER;
+	     i++) {
+		struct dns_rr rr = a->rr[i];
+		uint8_t h = hop[i];
+		size_t k = i;
+
+		for (; k > 0 && hop[k - 1] > h; k--) {
+			a->rr[k] = a->rr[k - 1];
+			hop[k] = hop[k - 1];
+		}
+		a->rr[k] = rr;
+		hop[k] = h;
+	}
 }
 
 enum dns_fwd_verdict dns_fwd_check(const struct dns_fwd_question *fq,

@@ -567,6 +567,21 @@ TEST(cname_chain)
 	CHECK_INT(ans.nrr, 2);
 	CHECK(ans.negative);
 
+	/* Sent backwards (the target's address, then the CNAMEs, and a
+	 * CNAME of another class that is dropped): kept in chain order,
+	 * the question's name first, as stub resolvers read it (found by
+	 * fuzz_dns_response, corpus crash-chain-out-of-order). */
+	reply(&p, 0);
+	rr_a(&p, DNS_SEC_ANSWER, "b.example.org", 7);
+	rr_name(&p, DNS_SEC_ANSWER, "a.example.net", DNS_T_CNAME,
+		"b.example.org");
+	rr_name(&p, DNS_SEC_ANSWER, NULL, DNS_T_CNAME, "a.example.net");
+	CHECK_INT(check(&p, NULL), DNS_FWD_ANSWER);
+	CHECK_INT(ans.nrr, 3);
+	CHECK(rr_is(&ans.rr[0], "www.example.com", DNS_T_CNAME));
+	CHECK(rr_is(&ans.rr[1], "a.example.net", DNS_T_CNAME));
+	CHECK(rr_is(&ans.rr[2], "b.example.org", DNS_T_A));
+
 	/* Asking for the CNAME itself: not followed. */
 	ask("www.example.com", DNS_T_CNAME);
 	reply(&p, 0);
