@@ -41,6 +41,7 @@
 #include "cli.h"
 #include "dnsname.h"
 #include "fuzz.h"
+#include "fuzz_ipam.h"
 #include "ipam_int.h"
 #include "log.h"
 
@@ -463,24 +464,10 @@ static void check_pair(const char *s, const char *t)
 /* ---- against the IPAM: names it stores, and `range add` ---- */
 
 static struct ipam *db;
-static char db_dir[64], db_path[96];
 
 /* The subnets of the fixture, on VLAN lab/0. */
 static const char *const subnets[] = { "10.0.0.0/24", "fd00:0:0:42::/64" };
 #define NSUBNETS (sizeof(subnets) / sizeof(subnets[0]))
-
-static void db_cleanup(void)
-{
-	static const char *const sfx[] = { "", "-wal", "-shm" };
-	char p[128];
-
-	ipam_close(db);
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", db_path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(db_dir);
-}
 
 #define MUST(x)                                                            \
 	do {                                                               \
@@ -495,18 +482,8 @@ static void db_setup(void)
 {
 	struct ipam_vlan_opts vo = { .dhcp = -1, .stop_on_rogue = -1 };
 	struct ipam_subnet_opts so = { .fabric = "lab", .managed = -1 };
-	char err[IPAM_ERRLEN];
 
-	snprintf(db_dir, sizeof(db_dir), "/tmp/racknet-fuzz-XXXXXX");
-	if (!mkdtemp(db_dir))
-		abort();
-	snprintf(db_path, sizeof(db_path), "%s/ipam.db", db_dir);
-	if (ipam_open(db_path, IPAM_OPEN_CREATE | IPAM_OPEN_MIGRATE, &db, err,
-		      sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz setup: %s\n", err);
-		abort();
-	}
-	atexit(db_cleanup);
+	db = fuzz_ipam_open();
 	MUST(ipam_fabric_add(db, "lab"));
 	MUST(ipam_vlan_add(db, "lab", 0, &vo));
 	for (size_t i = 0; i < NSUBNETS; i++)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "fuzz_ipam.h"
 #include "dhcp_server.h"
 #include "log.h"
 
@@ -19,20 +20,10 @@ static struct ipam *db;
 static struct dhcp_view view;
 static struct dhcp_counters counters;
 static struct dhcp_server srv;
-static char dir[64], path[96];
 
 static void cleanup(void)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm" };
-	char p[128];
-
-	ipam_close(db);
 	dhcp_view_free(&view);
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(dir);
 }
 
 static void quiet(void *ctx, const char *key, const char *text)
@@ -69,19 +60,10 @@ static void setup(void)
 		{ .ifindex = 4, .name = "eth1", .ether = true, .mtu = 576,
 		  .vid = -1, .naddr = 1, .addr = { { 0x0a090001, 24 } } },
 	};
-	char err[IPAM_ERRLEN];
 	json_t *cfg;
 
 	log_init("fuzz", LL_ERROR, false);
-	snprintf(dir, sizeof(dir), "/tmp/racknet-fuzz-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(path, sizeof(path), "%s/ipam.db", dir);
-	if (ipam_open(path, IPAM_OPEN_CREATE | IPAM_OPEN_MIGRATE, &db, err,
-		      sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz setup: %s\n", err);
-		abort();
-	}
+	db = fuzz_ipam_open();
 	atexit(cleanup);
 	MUST(ipam_fabric_add(db, "lab"));
 	MUST(ipam_vlan_add(db, "lab", 0, &on));
