@@ -415,3 +415,15 @@ dh_run_daemon() {
 dh_run_all_running() {
 	[ "$(dh_run_status | jq '[.daemons[] | select(.state == "running")] | length')" = 3 ]
 }
+
+# racknet-dnsd and racknet-tftpd are built (for the tests that run all
+# three daemons under racknet run), or FAIL and exit.
+dh_need_daemons() {
+	local v
+	for v in RACKNET_DNSD RACKNET_TFTPD; do
+		if [ -z "${!v:-}" ] || [ ! -x "${!v}" ]; then
+			echo "FAIL: $v='${!v:-}' is not the built daemon"
+			exit 1
+		fi
+	done
+}

@@ -106,15 +106,9 @@ FL_LOCK_AT=""
 FL_UNLOCK_AT=""
 
 fl_init() {
-	local v
 	dh_init
 	dh_need perfdhcp tcpdump python3 dig kdig tftp sqlite3 chattr
-	for v in RACKNET_DNSD RACKNET_TFTPD; do
-		if [ -z "${!v:-}" ] || [ ! -x "${!v}" ]; then
-			echo "FAIL: $v='${!v:-}' is not the built daemon"
-			exit 1
-		fi
-	done
+	dh_need_daemons
 	# A daemon that opens the database again after dropping root (to
 	# recover from an error, say) does so as the user: let it through
 	# the private folder by path, without listing it.

@@ -75,14 +75,8 @@ FO_RUNLOG=""
 FO_USER=racknet
 
 fo_init() {
-	local v
 	dh_need jq "$FO_PY"
-	for v in RACKNET_DNSD RACKNET_TFTPD; do
-		if [ -z "${!v:-}" ] || [ ! -x "${!v}" ]; then
-			echo "FAIL: $v='${!v:-}' is not the built daemon"
-			exit 1
-		fi
-	done
+	dh_need_daemons
 	chmod o+x "$NT_LOGDIR" || exit 1
 	FO_BIN=$NT_LOGDIR/fo-bin
 	FO_ROOT=$NT_LOGDIR/tftp
