@@ -47,11 +47,6 @@ struct recent {
 	int64_t when;
 };
 
-struct stopped {
-	int64_t vlan_id;
-	char name[80];
-};
-
 struct dhcpd_probe {
 	struct event_base *base;
 	struct ipam *db;
@@ -79,8 +74,8 @@ struct dhcpd_probe {
 
 	struct recent recent[RECENT];
 	int64_t full_said;		/* when "the table is full" was said */
-	struct stopped stopped[MAX_STOPPED];
-	int64_t stopped_ids[MAX_STOPPED];
+	int64_t stopped[MAX_STOPPED];		/* VLAN ids, srv->stopped */
+	char stopped_name[MAX_STOPPED][80];
 	size_t nstopped;
 	struct dhcp_msg msg;		/* scratch */
 };
@@ -106,19 +101,21 @@ static const char *jstr(const json_t *o, const char *key)
 
 /* ---- the VLANs where we stop answering ---- */
 
-static bool was_stopped(const struct dhcpd_probe *p, int64_t vlan_id)
+static bool has(const int64_t *ids, size_t n, int64_t id)
 {
-	for (size_t i = 0; i < p->nstopped; i++)
-		if (p->stopped[i].vlan_id == vlan_id)
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
 			return true;
 	return false;
 }
 
-/* Recompute from IPAM; say loudly what starts and what ends. */
+/* Recompute from IPAM; say loudly what starts and what ends. The handler
+ * reads the VLAN ids (srv->stopped); the names are for the log. */
 static void stop_update(struct dhcpd_probe *p)
 {
 	json_t *rows = ipam_dhcp_rogue_vlans(p->db), *row;
-	struct stopped now[MAX_STOPPED];
+	int64_t ids[MAX_STOPPED];
+	char names[MAX_STOPPED][80];
 	size_t n = 0, i;
 
 	if (!rows) {
@@ -128,37 +125,27 @@ static void stop_update(struct dhcpd_probe *p)
 	}
 	json_array_foreach(rows, i, row) {
 		int64_t id = json_integer_value(json_object_get(row, "vlan_id"));
-		bool dup = false;
 
-		for (size_t k = 0; k < n; k++)
-			dup |= now[k].vlan_id == id;
-		if (dup || n == MAX_STOPPED)
+		if (has(ids, n, id) || n == MAX_STOPPED)
 			continue;
-		now[n].vlan_id = id;
-		snprintf(now[n].name, sizeof(now[n].name), "%s",
-			 jstr(row, "vlan"));
-		if (!was_stopped(p, id))
+		ids[n] = id;
+		snprintf(names[n], sizeof(names[n]), "%s", jstr(row, "vlan"));
+		if (!has(p->stopped, p->nstopped, id))
 			log_warn("stopping DHCP on VLAN %s: competing DHCP server "
 				 "%s (mac %s) is active there and the VLAN has "
-				 "stop-on-rogue on", now[n].name,
+				 "stop-on-rogue on", names[n],
 				 jstr(row, "server_id"), jstr(row, "mac"));
 		n++;
 	}
 	json_decref(rows);
-	for (i = 0; i < p->nstopped; i++) {
-		bool still = false;
-
-		for (size_t k = 0; k < n; k++)
-			still |= now[k].vlan_id == p->stopped[i].vlan_id;
-		if (!still)
+	for (i = 0; i < p->nstopped; i++)
+		if (!has(ids, n, p->stopped[i]))
 			log_warn("resuming DHCP on VLAN %s: no competing server is "
-				 "active there any more", p->stopped[i].name);
-	}
-	memcpy(p->stopped, now, n * sizeof(now[0]));
+				 "active there any more", p->stopped_name[i]);
+	memcpy(p->stopped, ids, n * sizeof(ids[0]));
+	memcpy(p->stopped_name, names, n * sizeof(names[0]));
 	p->nstopped = n;
-	for (i = 0; i < n; i++)
-		p->stopped_ids[i] = now[i].vlan_id;
-	p->srv->stopped = p->stopped_ids;
+	p->srv->stopped = p->stopped;
 	p->srv->nstopped = n;
 }
 
