@@ -3,10 +3,12 @@
  * opened beneath the root, or a per-machine boot file rendered from a
  * template with the machine's values from IPAM.
  *
- * Files: the root is one O_PATH descriptor, and every open is openat2()
- * with RESOLVE_BENEATH, so ".." inside symlinks, absolute symlinks and
- * magic links cannot leave it, whatever boot_path_clean() let through
- * and whether or not the daemon chroots. Only regular files are served.
+ * Files: the root is one O_PATH descriptor, and every open is resolved
+ * beneath it (beneath.h: openat2() with RESOLVE_BENEATH, or the same walk
+ * by hand where openat2() is missing), so ".." inside symlinks, absolute
+ * symlinks and magic links cannot leave it, whatever boot_path_clean()
+ * let through and whether or not the daemon chroots. Only regular files
+ * are served.
  *
  * Templates: one folder, held open as a descriptor (so it survives a
  * chroot), loaded whole at start and compared by (device, inode, size,
@@ -19,18 +21,17 @@
  * template loads; requests are logged by the caller, with why).
  */
 #include "bootfs.h"
+#include "beneath.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +42,6 @@
 #define TMPL_DIR_SCAN_MAX 4096	/* directory entries looked at per scan */
 #define TMPL_STEM_MAX 80	/* "pxelinux-" + a 63-byte profile name */
 #define RECHECK_NS 1000000000LL	/* templates re-checked once a second */
-#define OPEN_RETRIES 4		/* openat2 EAGAIN: a rename raced us */
 
 struct tmpl_file {
 	char stem[TMPL_STEM_MAX];	/* "pxelinux", "pxelinux-local" */
@@ -57,6 +57,7 @@ struct tmpl_file {
 
 struct bootfs {
 	int root;			/* O_PATH directory */
+	bool walk;			/* no openat2(): beneath_open() walks */
 	int tdir;			/* templates folder, or -1 */
 	char *tdir_name;		/* for logs */
 	struct ipam *db;
@@ -363,22 +364,6 @@ static void tmpl_recheck(struct bootfs *fs)
 
 /* ---- Setup ---------------------------------------------------------- */
 
-static int openat2_beneath(int dirfd, const char *path, uint64_t flags)
-{
-	struct open_how how = {
-		.flags = flags,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = -1;
-
-	for (int i = 0; i < OPEN_RETRIES; i++) {
-		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-		if (fd >= 0 || errno != EAGAIN)
-			break;
-	}
-	return (int)fd;
-}
-
 struct bootfs *bootfs_new(const char *root, const char *templates,
 			  struct ipam *db, char *err, size_t cap)
 {
@@ -402,15 +387,16 @@ struct bootfs *bootfs_new(const char *root, const char *templates,
 		goto out_free;
 	}
 	/* Every open depends on it: find out now, not per request. */
-	fd = openat2_beneath(fs->root, ".", O_PATH | O_CLOEXEC);
+	fd = beneath_open(fs->root, ".", O_PATH, false);
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
+		log_notice("root %s: no openat2() here (Linux before 5.6, a "
+			   "seccomp filter, or valgrind): paths are resolved "
+			   "beneath the root by hand", root);
+		fs->walk = true;
+		fd = beneath_open(fs->root, ".", O_PATH, true);
+	}
 	if (fd < 0) {
-		if (errno == ENOSYS)
-			say(err, cap, 0, "root %s: this kernel has no "
-			    "openat2() (Linux 5.6 or later is needed to open "
-			    "files safely beneath the root)", root);
-		else
-			say(err, cap, 0, "root %s: openat2: %s", root,
-			    strerror(errno));
+		say(err, cap, 0, "root %s: %s", root, strerror(errno));
 		goto out_free;
 	}
 	close(fd);
@@ -492,8 +478,8 @@ static int open_file(struct bootfs *fs, const char *clean,
 	struct stat st;
 	int fd;
 
-	fd = openat2_beneath(fs->root, clean, O_RDONLY | O_CLOEXEC |
-			     O_NOCTTY | O_NONBLOCK);
+	fd = beneath_open(fs->root, clean, O_RDONLY | O_NOCTTY | O_NONBLOCK,
+			  fs->walk);
 	if (fd < 0) {
 		switch (errno) {
 		case ENOENT:
