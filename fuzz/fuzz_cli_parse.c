@@ -298,6 +298,14 @@ static void check_hostport(const char *s)
 	if (hostport_parse(&a, &port, s) != 0)
 		return;
 	FUZZ_CHECK(port >= 1);
+	/* Brackets hold IPv6 only; a port is digits only. */
+	FUZZ_CHECK(s[0] != '[' || a.family == AF_INET6);
+	if (port != 4242) {
+		const char *colon = strrchr(s, ':');
+
+		FUZZ_CHECK(colon && strspn(colon + 1, "0123456789") ==
+			   strlen(colon + 1));
+	}
 	snprintf(buf, sizeof(buf),
 		 a.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
 		 ip_format(&a, a_txt, sizeof(a_txt)), (unsigned)port);

@@ -337,10 +337,11 @@ int hostport_parse(struct ip_addr *addr, uint16_t *port, const char *arg)
 {
 	char host[IP_STRLEN];
 	const char *p = NULL;
+	bool bracket = arg[0] == '[';
 	size_t n;
 
 	/* ADDR, ADDR:PORT, [V6]:PORT, [V6], V6 */
-	if (arg[0] == '[') {
+	if (bracket) {
 		const char *close = strchr(arg, ']');
 
 		if (!close)
@@ -366,17 +367,17 @@ int hostport_parse(struct ip_addr *addr, uint16_t *port, const char *arg)
 	memcpy(host, arg, n);
 	host[n] = '\0';
 	if (p) {
-		char *end;
-		unsigned long v;
+		/* Digits only: strtoul would take " 80", "+80" and "0x50". */
+		size_t len = strspn(p, "0123456789");
+		unsigned long v = strtoul(p, NULL, 10);
 
-		errno = 0;
-		v = strtoul(p, &end, 10);
-		if (errno || *end || end == p || *p == '-' || *p == '+' ||
-		    v == 0 || v > 65535)
+		if (len == 0 || len > 5 || p[len] || v == 0 || v > 65535)
 			return -EINVAL;
 		*port = (uint16_t)v;
 	}
-	return ip_parse(addr, host) < 0 ? -EINVAL : 0;
+	if (ip_parse(addr, host) < 0 || (bracket && addr->family != AF_INET6))
+		return -EINVAL;
+	return 0;
 }
 
 int ip_from_sockaddr(struct ip_addr *ip, uint16_t *port,

@@ -78,7 +78,8 @@ const char *mac_format(const struct mac_addr *m, char *buf, size_t size);
 /*
  * A listen address: ADDR, ADDR:PORT, [V6]:PORT, [V6] or V6. *port is
  * left alone when none is given (set the default first). -EINVAL for
- * anything else, a port of 0 or above 65535 included.
+ * anything else: a port of 0, above 65535 or not only digits, an IPv4
+ * address in brackets.
  */
 int hostport_parse(struct ip_addr *addr, uint16_t *port, const char *arg);
 

@@ -656,6 +656,9 @@ TEST(hostport_forms)
 		"10.0.0.1:-1", "10.0.0.1:+5", "10.0.0.1:5x", "[::1", "[::1]x",
 		"[::1]:", "[10.0.0.1]:99999", "host:53", "10.0.0.256",
 		"[0000:0000:0000:0000:0000:0000:0000:0000:0]:53",
+		/* Found by fuzz_cli_parse: strtoul's leniency, brackets. */
+		"10.0.0.1: 80", "10.0.0.1:0x50", "10.0.0.1:000053",
+		"10.0.0.1:\t53", "[10.0.0.1]:53", "[10.0.0.1]",
 	};
 	struct ip_addr a;
 	char buf[IP_STRLEN];
@@ -666,6 +669,8 @@ TEST(hostport_forms)
 	CHECK_INT(port, 69);
 	CHECK_INT(hostport_parse(&a, &port, "127.0.0.1:6969"), 0);
 	CHECK_INT(port, 6969);
+	CHECK_INT(hostport_parse(&a, &port, "127.0.0.1:00053"), 0);
+	CHECK_INT(port, 53);
 	CHECK_INT(hostport_parse(&a, &port, "[::1]:65535"), 0);
 	CHECK_STR(ip_format(&a, buf, sizeof(buf)), "::1");
 	CHECK_INT(port, 65535);
