@@ -50,6 +50,7 @@ struct tftpd {
 	struct ipam *db;
 	struct bootfs *fs;
 	struct event_base *base;
+	struct event *tick;
 	struct tftpd_tftp *tftp_srv;
 	struct tftpd_http *http_srv;
 	struct tftpd_counters c;
@@ -303,7 +304,8 @@ static void start(struct tftpd *d)
 	d->dm = (struct daemon){ .db = d->db, .name = "tftpd",
 				 .started = (int64_t)time(NULL),
 				 .counters = counters_json, .arg = d };
-	event_add(event_new(d->base, -1, EV_PERSIST, on_tick, &d->dm), &tick);
+	d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, &d->dm);
+	event_add(d->tick, &tick);
 	daemon_signals(&d->dm, d->base);
 	log_notice("serving %s%s%s", d->root, templates ? ", templates from "
 		   : "", templates ? templates : "");
@@ -323,5 +325,9 @@ int main(int argc, char **argv)
 	daemon_free(&d.dm);
 	bootfs_free(d.fs);
 	ipam_close(d.db);
+	event_free(d.tick);
+	/* Runs libevent's deferred frees: the bufferevents of HTTP
+	 * connections closed by tftpd_http_free(). */
+	event_base_free(d.base);
 	return 0;
 }

@@ -167,6 +167,8 @@ struct http_conn {
 
 static void listener_update(struct tftpd_http *h)
 {
+	if (!h->listener)	/* evhttp_free() has freed it */
+		return;
 	if (h->paused || h->nconns >= h->max_conns)
 		evconnlistener_disable(h->listener);
 	else
@@ -666,7 +668,10 @@ void tftpd_http_free(struct tftpd_http *h)
 		}
 	}
 	/* Closes every connection: transfers still going are logged and
-	 * freed by on_close, so h must outlive this call. */
+	 * freed by on_close, so h must outlive this call. evhttp_free()
+	 * frees its listener before it closes them: on_close must leave the
+	 * listener alone by then (valgrind saw the use after free). */
+	h->listener = NULL;
 	if (h->http)
 		evhttp_free(h->http);
 	if (h->ev_resume)

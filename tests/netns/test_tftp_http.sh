@@ -275,4 +275,33 @@ nt_check "racknet tftp stats: http_ok, http_partial, http_not_found, http_denied
 rn tftp stats --json 2>&1 | jq -c '.counters // .' 2>&1 | sed 's/^/   /' || :
 nt_check "racknet-tftpd is still running" nt_alive "$TF_PID"
 
+# ---- stopping with connections open ----
+# One idle keep-alive connection and one 16 MiB response the client does
+# not read: SIGTERM closes both, logs the cut transfer and exits. (evhttp
+# frees its listener before its connections; the close callback used to
+# re-enable the freed listener: scripts/valgrind found it.)
+# shellcheck disable=SC2016 # perl code, perl's variables
+HOLD=$(nt_bg "$TF_NS" "$NT_LOGDIR/hold.log" perl -e '
+	use IO::Socket::INET;
+	$| = 1;
+	my ($srv, $port) = @ARGV;
+	my @s;
+	for my $path ("/files/text.txt", "/files/big.bin") {
+		my $s = IO::Socket::INET->new(PeerAddr => $srv, PeerPort => $port,
+			Proto => "tcp", Timeout => 3) or die "connect: $!\n";
+		print $s "GET $path HTTP/1.1\r\nHost: t\r\n\r\n";
+		push @s, $s;
+	}
+	sysread($s[0], my $buf, 65536);
+	print "held\n";
+	sleep 30;' "$TF_SERVER" "$TF_HTTP_PORT")
+nt_check "two connections held open, one mid-response" \
+	nt_wait_for 5 grep -q held "$NT_LOGDIR/hold.log"
+tf_stop
+nt_check "SIGTERM with them open: racknet-tftpd stopped" eval "! nt_alive $TF_PID"
+nt_check "  and logged the cut response" \
+	grep -q "GET /files/big.bin: 200, aborted after .* (of 16777216: the connection ended first)" \
+	"$TF_LOG"
+kill "$HOLD" 2>/dev/null || :
+
 nt_summary
