@@ -66,7 +66,10 @@
 # NT_TIMEOUT (seconds before a watchdog stops the test with SIGTERM so the
 # cleanup still runs; default 0 = none; set it below the ctest TIMEOUT, which
 # kills with SIGKILL), NT_KEEP=1 (keep the state directory for debugging),
-# NT_TAGGER_LOG_LEVEL (default info). After nt_init, NT_LOGDIR is a private
+# NT_TAGGER_LOG_LEVEL (default info), NT_SLOW (a whole factor, default 1,
+# that every nt_wait_for timeout and the grace between SIGTERM and SIGKILL
+# are multiplied by: 3 when the daemons run under valgrind, RN_VALGRIND in
+# tests/CMakeLists.txt). After nt_init, NT_LOGDIR is a private
 # directory that lives until the cleanup (kept with NT_KEEP=1); the tagger
 # serving TAP in NS logs to $NT_LOGDIR/tagger-NS-TAP.log. Logs of processes
 # started with nt_bg are printed (last lines) when the test fails.
@@ -77,6 +80,11 @@
 
 [ -n "${NT__SOURCED:-}" ] && return 0
 NT__SOURCED=1
+NT__SLOW=${NT_SLOW:-1}
+if ! [[ $NT__SLOW =~ ^[1-9][0-9]?$ ]]; then
+	echo "netns.sh: NT_SLOW='$NT__SLOW' is not a whole factor from 1 to 99" >&2
+	exit 1
+fi
 
 NT_PASSES=0		# nt_check counts
 NT_FAILS=0
@@ -494,6 +502,7 @@ nt_wait_for() {
 		nt__log "nt_wait_for: bad timeout '$t'"
 		return 1
 	fi
+	t=$((t * NT__SLOW))
 	end=$(($(nt__now_us) + t * 1000000))
 	while [ "$n" -le $((t * 10)) ]; do
 		"$@" >/dev/null 2>&1 && return 0
@@ -572,19 +581,20 @@ nt__is_ours() {
 	nt_alive "$1" && [ "$(nt__starttime "$1")" = "$2" ]
 }
 
-# TERM every PID in the list, wait up to 5 s, then KILL and wait up to 2 s.
+# TERM every PID in the list, wait up to 5 s (times NT_SLOW), then KILL
+# and wait up to 2 s.
 nt__stop_pids() {
-	local pid i left=() live
+	local pid i left=() live grace=$((50 * NT__SLOW))
 	for pid in "$@"; do
 		kill -TERM "$pid" 2>/dev/null || :
 	done
-	for i in $(seq 1 70); do
+	for i in $(seq 1 $((grace + 20))); do
 		live=()
 		for pid in "$@"; do
 			nt_alive "$pid" && live+=("$pid")
 		done
 		[ ${#live[@]} -eq 0 ] && return 0
-		if [ "$i" -eq 50 ]; then
+		if [ "$i" -eq "$grace" ]; then
 			nt__log "still running after SIGTERM, sending SIGKILL: ${live[*]}"
 			kill -KILL "${live[@]}" 2>/dev/null || :
 		fi

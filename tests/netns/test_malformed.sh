@@ -243,9 +243,15 @@ grew() {
 	b=$(tr ' ' '\n' <<<"$RSS1" | sed -n "s/^$d=//p")
 	fo_le "$d VmRSS growth KiB" "$((b - a))" 1024
 }
-for d in dhcpd dnsd tftpd; do
-	nt_check "$d: VmRSS grew at most 1 MiB over the measured run" grew "$d"
-done
+if [ -n "${RN_VALGRIND:-}" ]; then
+	# valgrind's own memory (shadow bits, translated code) grows with the
+	# code paths run: memcheck's leak check at exit stands in.
+	echo "   VmRSS growth not checked under valgrind (scripts/valgrind's report checks leaks)"
+else
+	for d in dhcpd dnsd tftpd; do
+		nt_check "$d: VmRSS grew at most 1 MiB over the measured run" grew "$d"
+	done
+fi
 echo "   log lines in the measured run: dhcpd $(fo_lines "$MARK" 'racknet-dhcpd\['), dnsd" \
 	"$(fo_lines "$MARK" 'racknet-dnsd\['), tftpd $(fo_lines "$MARK" 'racknet-tftpd\[')"
 
