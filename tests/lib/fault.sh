@@ -23,8 +23,9 @@
 #                            stopped at cleanup; 0 once all three run
 #   dh_run_status / dh_run_all_running  `racknet status --json` / all three run
 #   dh_run_daemon NAME FIELD          FIELD of daemon NAME in `racknet status --json`
-#   fl_kill NAME             kill -9 that daemon (the pid status shows, a
-#                            child of our run); FL_KILLED_PID, FL_KILLED_AT
+#   fl_kill NAME [PID]       kill -9 that daemon (PID, else the pid status
+#                            shows: a child of our run); FL_KILLED_PID,
+#                            FL_KILLED_AT
 #   fl_restarted NAME OLD    NAME runs again with a pid other than OLD
 #   fl_mark / fl_said MARK RE  run's log (which carries the daemons' lines)
 #                            has a line matching RE (grep -E) after MARK;
@@ -46,7 +47,8 @@
 #                            tftp-hpa fetches of FL_ROOT/NAME one after the
 #                            other (rexmt 1 s, give up after TIMEOUT s,
 #                            default 4): FL_TFTP_OUT
-#   fl_tftp_in_flight        a fetch has started and not ended
+#   fl_tftp_in_flight [N]    a fetch has started and not ended (and it is
+#                            not one of the first N)
 #   fl_loop_ok FILE FROM TO  every try that started in [FROM, TO) worked
 #                            (and there was one)
 #   fl_loop_resumed FILE T N N tries started after T worked, and the last
@@ -191,7 +193,7 @@ fl_run_stop() {
 }
 
 fl_kill() {
-	FL_KILLED_PID=$(dh_run_daemon "$1" pid)
+	FL_KILLED_PID=${2:-$(dh_run_daemon "$1" pid)}
 	if [ -z "$FL_KILLED_PID" ] || [ "$FL_KILLED_PID" = 0 ] ||
 		! nt_alive "$FL_KILLED_PID"; then
 		echo "   fl_kill: $1 has no live pid ('$FL_KILLED_PID')"
@@ -336,9 +338,11 @@ fl_loop_stop() {
 	return 0
 }
 
-# A fetch is in flight: the loop's last line is its "S" line.
+# A fetch is in flight: the loop's last line is its "S" line. With N, one
+# that is not among the first N fetches.
 fl_tftp_in_flight() {
-	tail -n 1 "$FL_TFTP_OUT" | grep -q '^S '
+	tail -n 1 "$FL_TFTP_OUT" | grep -q '^S ' &&
+		[ "$(grep -c '^S ' "$FL_TFTP_OUT")" -gt "${1:-0}" ]
 }
 
 # fl__tries FILE: the finished tries, "START END RESULT DETAIL".
