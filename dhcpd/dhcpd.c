@@ -100,6 +100,7 @@ struct dhcpd {
 	bool tx_open;
 	size_t n;
 	struct event *commit_timer;
+	struct event *ev[4];	/* ICMP, links, tick, reclaim: freed at exit */
 	uint8_t rxbuf[BATCH][DHCP_MAX_LEN];
 	struct dhcp_rx rx[BATCH];
 	struct dhcp_out out[BATCH];
@@ -732,7 +733,6 @@ static void start(struct dhcpd *d)
 {
 	char err[IPAM_ERRLEN];
 	struct timeval tick = { 1, 0 }, rec = { RECLAIM_SECS, 0 };
-	struct event *ev;
 	int r;
 
 	/* Writable or nothing: a lease that cannot be stored is not given,
@@ -789,14 +789,15 @@ static void start(struct dhcpd *d)
 
 	d->udp_ev = event_new(d->base, d->udp, EV_READ | EV_PERSIST, on_udp, d);
 	event_add(d->udp_ev, NULL);
-	event_add(event_new(d->base, d->icmp, EV_READ | EV_PERSIST, on_icmp,
-			    d), NULL);
-	event_add(event_new(d->base, dhcp_links_fd(d->links),
-			    EV_READ | EV_PERSIST, on_links, d), NULL);
-	ev = event_new(d->base, -1, EV_PERSIST, on_tick, d);
-	event_add(ev, &tick);
-	ev = event_new(d->base, -1, EV_PERSIST, on_reclaim, d);
-	event_add(ev, &rec);
+	d->ev[0] = event_new(d->base, d->icmp, EV_READ | EV_PERSIST, on_icmp, d);
+	event_add(d->ev[0], NULL);
+	d->ev[1] = event_new(d->base, dhcp_links_fd(d->links),
+			     EV_READ | EV_PERSIST, on_links, d);
+	event_add(d->ev[1], NULL);
+	d->ev[2] = event_new(d->base, -1, EV_PERSIST, on_tick, d);
+	event_add(d->ev[2], &tick);
+	d->ev[3] = event_new(d->base, -1, EV_PERSIST, on_reclaim, d);
+	event_add(d->ev[3], &rec);
 	daemon_signals(&d->dm, d->base);
 	log_notice("serving DHCPv4 on port %u from %s", d->port, d->db_path);
 }
@@ -812,6 +813,10 @@ int main(int argc, char **argv)
 	group_commit(&d);
 	daemon_publish(&d.dm);
 	daemon_free(&d.dm);
+	for (size_t i = 0; i < sizeof(d.ev) / sizeof(d.ev[0]); i++)
+		event_free(d.ev[i]);
+	event_free(d.udp_ev);
+	event_free(d.commit_timer);
 	dhcpd_probe_free(d.probe);
 	dhcp_links_close(d.links);
 	dhcp_view_free(&d.view);
@@ -821,5 +826,6 @@ int main(int argc, char **argv)
 	}
 	free(d.pings);
 	ipam_close(d.db);
+	event_base_free(d.base);
 	return 0;
 }
