@@ -497,7 +497,8 @@ static void start(struct dnsd *d)
 	}
 	if (nok == 0)
 		fatal("no address to listen on");
-	event_add(event_new(d->base, -1, EV_PERSIST, on_tick, d), &tick);
+	d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
+	event_add(d->tick, &tick);
 	d->dm = (struct daemon){ .db = d->db, .name = "dnsd",
 				 .started = now_s(),
 				 .counters = counters_json, .arg = d };
@@ -515,9 +516,13 @@ int main(int argc, char **argv)
 	event_base_dispatch(d.base);
 	daemon_publish(&d.dm);
 	daemon_free(&d.dm);
+	event_free(d.tick);
+	dnsd_tcp_close(&d);	/* before the forwarder: they forget in it */
+	dnsd_udp_close(&d);
 	dns_fwd_free(d.fwd);
 	dns_cache_free(d.cache);
 	dns_data_free(d.data);
 	ipam_close(d.db);
+	event_base_free(d.base);
 	return 0;
 }

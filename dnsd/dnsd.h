@@ -52,6 +52,8 @@ struct dnsd {
 	struct dnsd_listen listen[DNSD_MAX_LISTEN];
 	size_t nlisten;
 	size_t ntcp;
+	struct tcp_conn *tcp_conns;	/* the ntcp open connections */
+	struct event *tick;
 
 	struct dns_rrl rrl;
 	struct dns_cache *cache;
@@ -97,8 +99,11 @@ int64_t dnsd_now_ms(void);
 socklen_t dnsd_sockaddr(const struct dnsd_listen *l,
 		       struct sockaddr_storage *ss);
 
-/* dnsd_udp.c and dnsd_tcp.c: serve UDP and TCP on l's address. */
+/* dnsd_udp.c and dnsd_tcp.c: serve UDP and TCP on l's address; at exit,
+ * close every listener (and every TCP connection). */
 int dnsd_udp_listen(struct dnsd *d, struct dnsd_listen *l);
 int dnsd_tcp_listen(struct dnsd *d, struct dnsd_listen *l);
+void dnsd_udp_close(struct dnsd *d);
+void dnsd_tcp_close(struct dnsd *d);
 
 #endif

@@ -23,6 +23,7 @@
 struct tcp_conn {
 	struct dnsd_reply base;		/* for forwarded answers */
 	struct dnsd *d;
+	struct tcp_conn *prev, *next;	/* d->tcp_conns */
 	struct bufferevent *bev;
 	struct ip_addr peer;
 	uint8_t in[DNS_TCP_MAX], out[DNS_TCP_MAX];
@@ -32,6 +33,12 @@ static void conn_close(struct tcp_conn *c)
 {
 	dnsd_forget(c->d, &c->base);
 	c->d->ntcp--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->d->tcp_conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -249,6 +256,10 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 		return;
 	}
 	d->ntcp++;
+	c->next = d->tcp_conns;
+	if (c->next)
+		c->next->prev = c;
+	d->tcp_conns = c;
 	d->counters.tcp_conns++;
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
@@ -281,4 +292,15 @@ int dnsd_tcp_listen(struct dnsd *d, struct dnsd_listen *l)
 		return -EIO;
 	}
 	return 0;
+}
+
+void dnsd_tcp_close(struct dnsd *d)
+{
+	while (d->tcp_conns)
+		conn_close(d->tcp_conns);
+	for (size_t i = 0; i < d->nlisten; i++) {
+		if (d->listen[i].tcp)
+			evconnlistener_free(d->listen[i].tcp);
+		d->listen[i].tcp = NULL;
+	}
 }

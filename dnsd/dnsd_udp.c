@@ -277,3 +277,14 @@ int dnsd_udp_listen(struct dnsd *d, struct dnsd_listen *l)
 		return -ENOMEM;
 	return 0;
 }
+
+void dnsd_udp_close(struct dnsd *d)
+{
+	for (size_t i = 0; i < d->nlisten; i++) {
+		struct dnsd_listen *l = &d->listen[i];
+
+		if (l->udp_ev)
+			event_free(l->udp_ev);
+		l->udp_ev = NULL;
+	}
+}
