@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "busypoll.h"
 #include "daemon.h"
 #include "ipam.h"
 #include "log.h"
@@ -35,6 +36,7 @@
 #define MAX_SESSIONS_DEFAULT 1000
 #define MAX_HTTP_DEFAULT 256
 #define MAX_SESSIONS_LIMIT 65536
+#define BUSY_POLL_DEFAULT 200	/* us; see busypoll.h */
 #define FDS_SPARE 64		/* descriptors kept for everything else */
 /* A transfer's two sockets (one connected to its client, one that answers
  * everyone else: tftpd_tftp.c) and its file. */
@@ -47,6 +49,7 @@ struct tftpd {
 	struct ip_addr http_addr;
 	uint16_t http_port;
 	unsigned max_http;
+	struct busypoll poll;
 	struct ipam *db;
 	struct bootfs *fs;
 	struct event_base *base;
@@ -64,7 +67,8 @@ static void usage(FILE *f)
 		"                     [--tftp-listen ADDR[:PORT]] "
 		"[--http-listen ADDR[:PORT]]\n"
 		"                     [--max-sessions N] [--max-http N] "
-		"[--user NAME] [--log-level L]\n"
+		"[--busy-poll USEC]\n"
+		"                     [--user NAME] [--log-level L]\n"
 		"Serve DIR over TFTP (read-only) and HTTP, and per-machine "
 		"pxelinux, GRUB\nand iPXE files rendered from the templates "
 		"with each machine's values\nfrom IPAM.\n"
@@ -79,10 +83,15 @@ static void usage(FILE *f)
 		"  --max-sessions N      concurrent TFTP transfers (default "
 		"%d)\n"
 		"  --max-http N          open HTTP connections (default %d)\n"
+		"  --busy-poll USEC      while transfers run, poll this long "
+		"for the next\n"
+		"                        packet before sleeping (0 to %d, "
+		"default %d; 0: off)\n"
 		"  --user NAME           run as NAME once the sockets are "
 		"open\n"
 		"  --log-level L         error, warning, notice, info "
-		"(default) or debug\n", MAX_SESSIONS_DEFAULT, MAX_HTTP_DEFAULT);
+		"(default) or debug\n", MAX_SESSIONS_DEFAULT, MAX_HTTP_DEFAULT,
+		BUSYPOLL_MAX_US, BUSY_POLL_DEFAULT);
 }
 
 /* A --max-* value: 1..MAX_SESSIONS_LIMIT, or a usage error. */
@@ -102,6 +111,22 @@ static unsigned count_arg(const char *flag, const char *s)
 	return (unsigned)n;
 }
 
+static uint32_t busy_poll_arg(const char *s)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno || *end || end == s || n > BUSYPOLL_MAX_US || s[0] == '-') {
+		fprintf(stderr, "racknet-tftpd: --busy-poll '%s' is not a "
+			"number of microseconds from 0 to %d\n", s,
+			BUSYPOLL_MAX_US);
+		exit(2);
+	}
+	return (uint32_t)n;
+}
+
 static void parse_args(struct tftpd *d, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -112,6 +137,7 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 		{ "http-listen", required_argument, NULL, 'H' },
 		{ "max-sessions", required_argument, NULL, 'm' },
 		{ "max-http", required_argument, NULL, 'M' },
+		{ "busy-poll", required_argument, NULL, 'P' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
@@ -126,6 +152,7 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 	d->tftp.max_sessions = MAX_SESSIONS_DEFAULT;
 	d->http_port = 80;
 	d->max_http = MAX_HTTP_DEFAULT;
+	busypoll_init(&d->poll, BUSY_POLL_DEFAULT);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -159,6 +186,9 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 			break;
 		case 'M':
 			d->max_http = count_arg("--max-http", optarg);
+			break;
+		case 'P':
+			busypoll_init(&d->poll, busy_poll_arg(optarg));
 			break;
 		case 'u':
 			d->user = optarg;
@@ -311,6 +341,50 @@ static void start(struct tftpd *d)
 		   : "", templates ? templates : "");
 }
 
+/* ---- the loop ---- */
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static bool loop_stopped(struct event_base *base)
+{
+	return event_base_got_exit(base) || event_base_got_break(base);
+}
+
+/* event_base_dispatch(), except that while transfers run it polls for
+ * the window busypoll.h keeps before it sleeps: each round polls until
+ * the transfers' ports have read nothing for the window, then sleeps
+ * until an event, and tells the policy how long the quiet lasted. */
+static void run(struct tftpd *d)
+{
+	uint64_t before, after;
+
+	for (;;) {
+		int64_t last = now_us(), t = last;
+
+		while (d->poll.win_us && t - last < d->poll.win_us &&
+		       tftpd_tftp_busy(d->tftp_srv, &before)) {
+			if (event_base_loop(d->base, EVLOOP_NONBLOCK) < 0 ||
+			    loop_stopped(d->base))
+				return;
+			t = now_us();
+			if (!tftpd_tftp_busy(d->tftp_srv, &after))
+				break;
+			if (after != before)
+				last = t;	/* a packet: the window restarts */
+		}
+		if (event_base_loop(d->base, EVLOOP_ONCE) != 0 ||
+		    loop_stopped(d->base))
+			return;
+		busypoll_waited(&d->poll, (uint64_t)(now_us() - last));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct tftpd d;
@@ -318,7 +392,7 @@ int main(int argc, char **argv)
 	parse_args(&d, argc, argv);
 	start(&d);
 	daemon_drop(&d.dm, d.user, TFTPD_CAPS);
-	event_base_dispatch(d.base);
+	run(&d);
 	tftpd_tftp_free(d.tftp_srv);
 	tftpd_http_free(d.http_srv);
 	daemon_publish(&d.dm);

@@ -71,4 +71,8 @@ struct tftpd_tftp *tftpd_tftp_new(struct event_base *base, struct bootfs *fs,
 				  size_t cap);
 void tftpd_tftp_free(struct tftpd_tftp *t);
 
+/* Whether transfers are running; *received counts the datagrams their
+ * ports have read so far (the busy-poll loop watches it for progress). */
+bool tftpd_tftp_busy(const struct tftpd_tftp *t, uint64_t *received);
+
 #endif

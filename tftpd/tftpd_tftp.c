@@ -81,6 +81,7 @@ struct tftpd_tftp {
 	 * request while we answer must not get a second transfer. */
 	struct session *peers[PEER_BUCKETS];
 	unsigned nsessions;
+	uint64_t received;	/* datagrams read on transfer ports */
 	struct log_limit said[SAY_KINDS];	/* see say() */
 	uint8_t buf[TFTP_PKT_MAX];	/* scratch: one packet in or out */
 };
@@ -344,6 +345,7 @@ static void on_session_read(evutil_socket_t fd, short what, void *arg)
 
 		if (n < 0)
 			return;		/* EAGAIN, or an ICMP error: ignore */
+		t->received++;
 		if (!sa_equal(&from, &s->peer)) {
 			/* RFC 1350 4.: not our client; tell it, carry on. */
 			t->c->stray++;
@@ -800,6 +802,12 @@ fail:
 	snprintf(err, cap, "%s", strerror(errno));
 	tftpd_tftp_free(t);
 	return NULL;
+}
+
+bool tftpd_tftp_busy(const struct tftpd_tftp *t, uint64_t *received)
+{
+	*received = t->received;
+	return t->nsessions > 0;
 }
 
 void tftpd_tftp_free(struct tftpd_tftp *t)

@@ -16,7 +16,8 @@
 # and nothing written; a 40 MiB file at blksize 512 (block numbers roll
 # over past 65535); netascii (tftp-hpa's ascii mode) converted both
 # ways; 200 concurrent transfers with mixed clients, every checksum
-# right; `racknet tftp stats --json` counting all of it.
+# right; `racknet tftp stats --json` counting all of it; bad --busy-poll
+# and --max-sessions values refused.
 #
 # Needs root, iproute2, jq, perl, tftp-hpa, atftp, curl, busybox;
 # RACKNET and RACKNET_TFTPD (set by ctest).
@@ -56,6 +57,23 @@ tf_file big.bin $((40 << 20))
 # somewhere; seeded, so the same file every run.
 perl -e 'srand(42); print map { chr(int(rand(256))) } 1 .. 65536' \
 	>"$TF_ROOT/files/binary.bin"
+
+# ---- bad arguments: exit 2 and a line naming the flag ----
+# bad_arg WANT ARG...: racknet-tftpd refuses ARG... before it opens
+# anything, saying WANT.
+bad_arg() {
+	local want=$1 out rc=0
+	shift
+	out=$("$RACKNET_TFTPD" --db "$TF_DB" --root "$TF_ROOT" "$@" 2>&1) || rc=$?
+	[ "$rc" = 2 ] && grep -qF -- "$want" <<<"$out" && return 0
+	echo "   rc $rc: $out" | head -3
+	return 1
+}
+for v in 1001 -1 x 50us ''; do
+	nt_check "--busy-poll '$v' refused" \
+		bad_arg "--busy-poll '$v' is not a number of microseconds from 0 to 1000" --busy-poll "$v"
+done
+nt_check "--max-sessions 0 refused" bad_arg "--max-sessions '0' is not a number from 1" --max-sessions 0
 
 tf_start --max-sessions 512
 nt_check "racknet-tftpd is running, TFTP and HTTP ports open" nt_alive "$TF_PID"
