@@ -69,7 +69,8 @@
 # NT_TAGGER_LOG_LEVEL (default info), NT_SLOW (a whole factor, default 1,
 # that every nt_wait_for timeout and the grace between SIGTERM and SIGKILL
 # are multiplied by: 3 when the daemons run under valgrind, RN_VALGRIND in
-# tests/CMakeLists.txt). After nt_init, NT_LOGDIR is a private
+# tests/CMakeLists.txt; once this file is sourced, NT_SLOW is set and
+# checked, for tests' own timings). After nt_init, NT_LOGDIR is a private
 # directory that lives until the cleanup (kept with NT_KEEP=1); the tagger
 # serving TAP in NS logs to $NT_LOGDIR/tagger-NS-TAP.log. Logs of processes
 # started with nt_bg are printed (last lines) when the test fails.
@@ -85,6 +86,7 @@ if ! [[ $NT__SLOW =~ ^[1-9][0-9]?$ ]]; then
 	echo "netns.sh: NT_SLOW='$NT__SLOW' is not a whole factor from 1 to 99" >&2
 	exit 1
 fi
+NT_SLOW=$NT__SLOW	# checked: what tests read for their own timings
 
 NT_PASSES=0		# nt_check counts
 NT_FAILS=0

@@ -41,7 +41,7 @@ fl_init
 
 # How long the clients run (a loaded machine stretches the kills; under
 # valgrind, NT_SLOW, each restart takes seconds).
-LOAD_S=$((24 * ${NT_SLOW:-1}))
+LOAD_S=$((24 * NT_SLOW))
 fl_ipam "$NT_LOGDIR/db"
 fl_lab
 # About 1.5 s a fetch here (lockstep 512-byte blocks, under 32 MiB so
