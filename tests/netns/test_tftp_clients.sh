@@ -17,7 +17,8 @@
 # over past 65535); netascii (tftp-hpa's ascii mode) converted both
 # ways; 200 concurrent transfers with mixed clients, every checksum
 # right; `racknet tftp stats --json` counting all of it; bad --busy-poll
-# and --max-sessions values refused.
+# and --max-sessions values refused; SIGTERM mid-transfer stopping the
+# server at once.
 #
 # Needs root, iproute2, jq, perl, tftp-hpa, atftp, curl, busybox;
 # RACKNET and RACKNET_TFTPD (set by ctest).
@@ -251,5 +252,22 @@ nt_check "racknet tftp stats --json: >= $TF_GETS completed, $MISSING not found, 
 	nt_wait_for 3 stats_ok
 rn tftp stats --json 2>&1 | jq -c '.counters // .' 2>&1 | sed 's/^/   /' || :
 nt_check "racknet-tftpd is still running" nt_alive "$TF_PID"
+
+# ---- SIGTERM in the middle of a transfer ----
+# The loop is polling then (--busy-poll): the signal must still stop it
+# at once, and the transfer in flight is logged as stopped. The client
+# (40 MiB at blksize 512, seconds) runs in the background; tftpd is
+# stopped once it has 64 KiB.
+TERM_OUT=$TF_DIR/got/term.out
+rm -f -- "$TERM_OUT"
+ip netns exec "$TF_NS" timeout $((60 * NT_SLOW)) atftp --option "blksize 512" \
+	-g -r big.bin -l "$TERM_OUT" "$TF_SERVER" "$TF_PORT" >"$TF_DIR/term.log" 2>&1 &
+TERM_CLIENT=$!
+grown() { [ "$(stat -c %s "$TERM_OUT" 2>/dev/null || echo 0)" -gt 65536 ]; }
+nt_check "a 40 MiB transfer is under way" nt_wait_for 10 grown
+nt_check "SIGTERM mid-transfer: racknet-tftpd exits within 5 s" nt_stop "$TF_PID"
+nt_check "the transfer in flight is logged as stopped" \
+	grep -q "big.bin.*stopped: the server is shutting down" "$TF_LOG"
+wait "$TERM_CLIENT" 2>/dev/null || :
 
 nt_summary
