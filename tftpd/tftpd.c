@@ -94,37 +94,21 @@ static void usage(FILE *f)
 		BUSYPOLL_MAX_US, BUSY_POLL_DEFAULT);
 }
 
-/* A --max-* value: 1..MAX_SESSIONS_LIMIT, or a usage error. */
-static unsigned count_arg(const char *flag, const char *s)
+/* A flag's whole number from min to max, or a usage error. */
+static unsigned range_arg(const char *flag, const char *s, unsigned min,
+			  unsigned max)
 {
 	unsigned long n;
 	char *end;
 
 	errno = 0;
 	n = strtoul(s, &end, 10);
-	if (errno || *end || end == s || n == 0 || n > MAX_SESSIONS_LIMIT ||
-	    s[0] == '-') {
-		fprintf(stderr, "racknet-tftpd: %s '%s' is not a number from 1 "
-			"to %d\n", flag, s, MAX_SESSIONS_LIMIT);
+	if (errno || *end || end == s || n < min || n > max || s[0] == '-') {
+		fprintf(stderr, "racknet-tftpd: %s '%s' is not a number from "
+			"%u to %u\n", flag, s, min, max);
 		exit(2);
 	}
 	return (unsigned)n;
-}
-
-static uint32_t busy_poll_arg(const char *s)
-{
-	unsigned long n;
-	char *end;
-
-	errno = 0;
-	n = strtoul(s, &end, 10);
-	if (errno || *end || end == s || n > BUSYPOLL_MAX_US || s[0] == '-') {
-		fprintf(stderr, "racknet-tftpd: --busy-poll '%s' is not a "
-			"number of microseconds from 0 to %d\n", s,
-			BUSYPOLL_MAX_US);
-		exit(2);
-	}
-	return (uint32_t)n;
 }
 
 static void parse_args(struct tftpd *d, int argc, char **argv)
@@ -181,14 +165,17 @@ static void parse_args(struct tftpd *d, int argc, char **argv)
 				d->http_on = true;
 			break;
 		case 'm':
-			d->tftp.max_sessions = count_arg("--max-sessions",
-							 optarg);
+			d->tftp.max_sessions = range_arg("--max-sessions",
+							 optarg, 1,
+							 MAX_SESSIONS_LIMIT);
 			break;
 		case 'M':
-			d->max_http = count_arg("--max-http", optarg);
+			d->max_http = range_arg("--max-http", optarg, 1,
+						MAX_SESSIONS_LIMIT);
 			break;
 		case 'P':
-			busypoll_init(&d->poll, busy_poll_arg(optarg));
+			busypoll_init(&d->poll, range_arg("--busy-poll",
+				      optarg, 0, BUSYPOLL_MAX_US));
 			break;
 		case 'u':
 			d->user = optarg;

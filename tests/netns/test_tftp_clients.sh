@@ -72,7 +72,7 @@ bad_arg() {
 }
 for v in 1001 -1 x 50us ''; do
 	nt_check "--busy-poll '$v' refused" \
-		bad_arg "--busy-poll '$v' is not a number of microseconds from 0 to 1000" --busy-poll "$v"
+		bad_arg "--busy-poll '$v' is not a number from 0 to 1000" --busy-poll "$v"
 done
 nt_check "--max-sessions 0 refused" bad_arg "--max-sessions '0' is not a number from 1" --max-sessions 0
 
