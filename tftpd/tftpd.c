@@ -349,21 +349,22 @@ static bool loop_stopped(struct event_base *base)
  * until an event, and tells the policy how long the quiet lasted. */
 static void run(struct tftpd *d)
 {
-	uint64_t before, after;
+	uint64_t seen, n;
 
 	for (;;) {
 		int64_t last = now_us(), t = last;
+		bool busy = d->poll.win_us && tftpd_tftp_busy(d->tftp_srv, &seen);
 
-		while (d->poll.win_us && t - last < d->poll.win_us &&
-		       tftpd_tftp_busy(d->tftp_srv, &before)) {
+		while (busy && t - last < d->poll.win_us) {
 			if (event_base_loop(d->base, EVLOOP_NONBLOCK) < 0 ||
 			    loop_stopped(d->base))
 				return;
 			t = now_us();
-			if (!tftpd_tftp_busy(d->tftp_srv, &after))
-				break;
-			if (after != before)
+			busy = tftpd_tftp_busy(d->tftp_srv, &n);
+			if (n != seen) {
+				seen = n;
 				last = t;	/* a packet: the window restarts */
+			}
 		}
 		if (event_base_loop(d->base, EVLOOP_ONCE) != 0 ||
 		    loop_stopped(d->base))
